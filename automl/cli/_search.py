@@ -1,0 +1,121 @@
+"""``automl search DATA --target COL``: run or resume a search on a CSV file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from automl.config import PRUNERS
+from automl.config import SAMPLERS
+from automl.exceptions import DataError
+
+_TASKS = ("binary", "multiclass", "regression")
+
+
+def _load_dataset(data: Path, target: str | None, task: str | None, test_data: Path | None,
+                  seed: int) -> Any:
+    from automl.data import load_csv
+    from automl.data import read_table
+
+    if data.is_dir():
+        raise DataError(
+            f"'{data}' is a folder: image-folder search is not available in this version. "
+            "Expected a CSV file."
+        )
+    if not target:
+        columns = list(read_table(data).columns)
+        raise DataError(f"Missing option '--target': name the column to predict. Columns in "
+                        f"'{data}': {columns}.")
+    return load_csv(data, target, task=task, test_data=test_data, seed=seed)
+
+
+def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
+    echo = click.echo
+    if result.message:
+        click.echo(f"automl: {result.message}", err=True)
+    if result.best_trial is None:
+        echo("No trial completed, so there is no best model.")
+        return
+    echo(f"Best trial {result.best_trial}: val_{result.metric} = {result.best_value:.5g}")
+    if result.test_scores:
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in result.test_scores.items())
+        echo(f"Held-out test scores: {scores}")
+    if result.model_path:
+        echo(f"Best model saved to: {result.model_path}")
+        echo(f"Predict with:  automl predict {result.model_path} {data} -o predictions.csv")
+    echo(f"See every trial: automl ui{ui_args}   (then open http://127.0.0.1:5000)")
+    echo(f"Resume or extend: automl search {data} --target {target} "
+         f"--study-name {result.study_name} --n-trials N")
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--target", "-t", help="Name of the column to predict.")
+@click.option("--task", type=click.Choice(_TASKS), help="Override the inferred task.")
+@click.option("--test-data", type=click.Path(path_type=Path),
+              help="CSV file used as the held-out test part (instead of a split).")
+@click.option("--space", default="tabular_mlp", show_default=True,
+              help="Search space: a YAML file, or the name of a built-in space.")
+@click.option("--sampler", type=click.Choice(SAMPLERS), default="tpe", show_default=True,
+              help="Optuna sampler ('gp' needs the 'gp' extra).")
+@click.option("--pruner", type=click.Choice(PRUNERS), default="median", show_default=True,
+              help="Optuna pruner, fed the objective after every epoch.")
+@click.option("--n-trials", type=int, default=20, show_default=True,
+              help="Total trials of the study (a resumed study counts its earlier trials).")
+@click.option("--timeout", type=float, help="Wall-clock budget in seconds; stops a running trial.")
+@click.option("--metric", help="Objective: accuracy, balanced_accuracy, f1, roc_auc, log_loss "
+              "(classification); rmse, mae, r2 (regression). Default: roc_auc, accuracy, rmse.")
+@click.option("--max-epochs", type=int, default=50, show_default=True, help="Epochs per trial.")
+@click.option("--patience", type=int, default=8, show_default=True,
+              help="Early-stopping patience in epochs.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of splits and sampler.")
+@click.option("--study-name", help="Study name; an existing study of that name is resumed.")
+@click.option("--storage", help="Optuna storage URL (default: a journal file under --root).")
+@click.option("--tracking-uri", help="MLflow tracking URI (default: SQLite under --root).")
+@click.option("--root", default="mlruns", show_default=True,
+              help="Folder of the local store: studies, MLflow database and artifacts.")
+@click.option("--output", "-o", help="Folder for the best model "
+              "(default: <root>/studies/<study>/best_model).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Worker processes running trials in parallel.")
+@click.option("--force", is_flag=True, help="Resume even if the space or the data changed.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the outcome.")
+def search(data: Path, target: str | None, task: str | None, test_data: Path | None,
+           space: str, sampler: str, pruner: str, n_trials: int, timeout: float | None,
+           metric: str | None, max_epochs: int, patience: int, seed: int,
+           study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
+           output: str | None, workers: int, force: bool, quiet: bool) -> int:
+    """Search Keras models for the CSV file DATA, predicting the column --target.
+
+    Each trial samples hyperparameters from the search space, trains a model in a worker
+    process, and is logged to MLflow. The best model is scored on a held-out test part and
+    saved as a folder that `automl predict` takes.
+    """
+    from automl.config import SearchConfig
+    from automl.search import default_study_name
+    from automl.space import load_space
+
+    config = SearchConfig(
+        n_trials=n_trials, timeout=timeout, metric=metric, sampler=sampler, pruner=pruner,
+        seed=seed, max_epochs=max_epochs, patience=patience, study_name=study_name,
+        storage=storage, tracking_uri=tracking_uri, root=root, output=output,
+        n_workers=workers, force=force,
+    )
+    search_space = load_space(space)
+    dataset = _load_dataset(data, target, task, test_data, seed)
+    if config.study_name is None:
+        config = config.replace(study_name=default_study_name(_safe_stem(data)))
+    from automl.search import run_search
+
+    result = run_search(dataset, search_space, config, quiet=quiet)
+    ui_args = (f" --tracking-uri {tracking_uri}" if tracking_uri
+               else "" if root == "mlruns" else f" --root {root}")
+    _print_outcome(result, data, target or "", ui_args)
+    return {"finished": 0, "timeout": 0, "interrupted": 130, "failing": 1}[result.status]
+
+
+def _safe_stem(path: Path) -> str:
+    stem = "".join(c if c.isalnum() or c in "._-" else "-" for c in path.stem).strip("-._")
+    return (stem or "search")[:60]

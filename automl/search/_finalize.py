@@ -1,0 +1,88 @@
+"""Final evaluation: score the best model on the held-out test part, save it as a bundle, and
+log the results to MLflow.
+
+It is the only code that reads the test part, and it runs once the search has chosen and its
+workers are gone (so importing Keras here no longer weighs on the search process).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
+    """Scores the study's best trial on the test part and saves its bundle.
+
+    Returns:
+        ``{"best_trial", "best_value", "best_params", "test_scores", "model_path"}``.
+    """
+    from automl._quiet import import_keras
+
+    keras = import_keras()
+    import optuna
+
+    from automl import bundle
+    from automl import metrics
+    from automl import models
+    from automl.data import Dataset
+    from automl.search._progress import best_trial
+    from automl.search._report import top_trials_table
+    from automl.search._report import versions
+    from automl.search._study import StudyPaths
+    from automl.search._study import open_storage
+    from automl.tracking import MlflowTracker
+    from automl.training import decode_outputs
+
+    paths = StudyPaths(Path(job["study_folder"]))
+    study = optuna.load_study(study_name=job["study_name"], storage=open_storage(job["storage"]))
+    trials = study.get_trials(deepcopy=False)
+    best = best_trial(trials, job["direction"])
+    dataset = Dataset.load(paths.dataset)
+    model = keras.saving.load_model(paths.trial_folder(best.number) / "model.keras",
+                                    safe_mode=True)
+    outputs = decode_outputs(models.predict_outputs(model, dataset.x_test, dataset.spec), dataset)
+    y_true = decode_outputs(dataset.y_test, dataset) if dataset.spec.task == "regression" \
+        else dataset.y_test
+    scores = metrics.test_scores(y_true, outputs, dataset.spec.task)
+    summary = {
+        "study_name": job["study_name"], "trial_number": best.number, "metric": job["metric"],
+        "direction": job["direction"], "validation_value": best.value, "params": best.params,
+        "test_scores": scores, "target": dataset.summary.get("target"),
+        "task": dataset.spec.task, "data_sha256": dataset.summary.get("data_sha256"),
+        "versions": versions(),
+    }
+    output = Path(job["output"])
+    bundle.save_bundle(output, model=model, preprocessor=dataset.preprocessor,
+                       target_encoder=dataset.target_encoder, spec=dataset.spec,
+                       metadata=summary)
+    tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
+    run_id = best.user_attrs.get("automl.mlflow_run_id")
+    if run_id:
+        tracker.log_artifacts_to_run(run_id, output, artifact_path="model")
+    monitor = f"val_{job['metric']}"
+    tracker.log_search_results(
+        job["parent_run_id"],
+        metrics={**{f"test_{k}": v for k, v in scores.items()}, f"best_{monitor}": best.value},
+        tags={"automl.best_trial": best.number, "automl.best_run_id": run_id or ""},
+        text={"top_trials.txt": top_trials_table(trials, job["direction"], monitor, k=20),
+              "best_params.json": json.dumps(best.params, indent=2, default=str)},
+    )
+    _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
+    return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
+            "test_scores": scores, "model_path": str(output)}
+
+
+def _prune_trial_models(paths: Any, trials: Any, direction: str, keep: int) -> None:
+    """Deletes the model files of trials outside the best ``keep`` (disk stays bounded)."""
+    from automl.search._report import ranked_trials
+
+    kept = {t.number for t in ranked_trials(trials, direction)[:keep]}
+    for trial in trials:
+        if trial.number not in kept:
+            model = paths.trial_folder(trial.number) / "model.keras"
+            if model.exists():
+                model.unlink()
+    shutil.rmtree(paths.folder / "tmp", ignore_errors=True)

@@ -1,0 +1,258 @@
+"""run_search: prepare a study, run its trials in worker processes, evaluate the best model.
+
+Everything that can be wrong with the user's input is checked before the first write, so a
+mistake leaves nothing half-written behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+
+from automl import metrics as metrics_lib
+from automl.config import SearchConfig
+from automl.config import TrainingConfig
+from automl.exceptions import ConfigError
+from automl.search._factories import make_pruner
+from automl.search._factories import make_sampler
+from automl.search._finalize import finalize
+from automl.search._progress import Progress
+from automl.search._progress import best_trial
+from automl.search._report import top_trials_table
+from automl.search._report import versions
+from automl.search._result import SearchResult
+from automl.search._study import ATTR_PREFIX
+from automl.search._study import StudyPaths
+from automl.search._study import check_resume
+from automl.search._study import count_trials
+from automl.search._study import default_storage_url
+from automl.search._study import fail_orphaned_trials
+from automl.search._study import open_storage
+from automl.search._supervisor import Supervisor
+from automl.tracking import MlflowTracker
+from automl.tracking import default_tracking_uri
+from automl.tracking import redact_uri
+
+_RUN_STATUS = {"finished": "FINISHED", "timeout": "FINISHED", "interrupted": "KILLED",
+               "failing": "FAILED"}
+
+
+def default_study_name(prefix: str = "search") -> str:
+    """A new study name: ``<prefix>-<YYYYmmdd-HHMMSS>``."""
+    return f"{prefix}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+
+
+@dataclasses.dataclass
+class _Plan:
+    """Everything resolved and validated before the first write."""
+
+    config: SearchConfig
+    metric: metrics_lib.Metric
+    study_name: str
+    paths: StudyPaths
+    storage_url: str
+    tracking_uri: str
+    context: dict[str, Any]
+    grid: list[dict[str, Any]] | None
+    n_trials: int
+
+
+def _plan(dataset: Any, space: Any, config: SearchConfig) -> _Plan:
+    task = dataset.spec.task
+    metric = metrics_lib.get_metric(config.metric or metrics_lib.default_metric(task), task)
+    study_name = config.study_name or default_study_name()
+    paths = StudyPaths.for_study(config.root, study_name)
+    context = {"task": task}
+    grid = space.grid_points(context) if config.sampler == "grid" else None
+    make_sampler(config.sampler, seed=config.seed)  # a missing optional dependency fails here
+    n_trials = min(config.n_trials, len(grid)) if grid is not None else config.n_trials
+    return _Plan(config, metric, study_name, paths,
+                 config.storage or default_storage_url(paths),
+                 config.tracking_uri or default_tracking_uri(config.root),
+                 context, grid, n_trials)
+
+
+def _open_study(plan: _Plan, space: Any, dataset: Any) -> optuna.Study:
+    config = plan.config
+    study = optuna.create_study(
+        storage=open_storage(plan.storage_url), study_name=plan.study_name,
+        direction=plan.metric.direction, load_if_exists=True,
+        sampler=make_sampler(config.sampler, seed=config.seed),
+        pruner=make_pruner(config.pruner, max_epochs=config.max_epochs),
+    )
+    if study.direction.name.lower() != plan.metric.direction:
+        raise ConfigError(
+            f"Cannot resume study '{plan.study_name}' with --metric {plan.metric.name}: it "
+            f"{study.direction.name.lower()}s its objective. Use another --study-name."
+        )
+    check_resume(study, {"space_fingerprint": space.fingerprint(),
+                         "data_fingerprint": dataset.fingerprint(),
+                         "metric": plan.metric.name}, force=config.force)
+    return study
+
+
+def _search_params(plan: _Plan, space: Any, dataset: Any) -> dict[str, Any]:
+    summary, config = dataset.summary, plan.config
+    split = summary.get("split_sizes", {})
+    return {
+        "sampler": config.sampler, "pruner": config.pruner, "n_trials": plan.n_trials,
+        "timeout": config.timeout, "metric": plan.metric.name, "direction": plan.metric.direction,
+        "max_epochs": config.max_epochs, "patience": config.patience, "seed": config.seed,
+        "n_workers": config.n_workers, "space": space.name or "custom", "builder": space.builder,
+        "space_fingerprint": space.fingerprint(), "storage": redact_uri(plan.storage_url),
+        "data_source": summary.get("source"), "data_sha256": summary.get("data_sha256"),
+        "split_sha256": summary.get("split_sha256"), "target": summary.get("target"),
+        "task": dataset.spec.task, "n_rows": summary.get("n_rows"),
+        "n_columns": summary.get("n_columns"), "n_features": summary.get("n_features"),
+        "n_train": split.get("train"), "n_val": split.get("val"), "n_test": split.get("test"),
+        **{f"version_{name}": version for name, version in versions().items()},
+    }
+
+
+def _start_parent_run(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, space: Any,
+                      dataset: Any) -> str:
+    known = study.user_attrs.get(ATTR_PREFIX + "mlflow_parent_run_id")
+    run_id = tracker.start_search_run(
+        plan.study_name, _search_params(plan, space, dataset),
+        tags={"automl.study_name": plan.study_name}, run_id=known,
+    )
+    if run_id != known:
+        study.set_user_attr(ATTR_PREFIX + "mlflow_parent_run_id", run_id)
+    tracker.log_search_results(run_id, text={
+        "data_summary.json": json.dumps(dataset.summary, indent=2, default=str),
+        "search_space.json": json.dumps(space.to_dict(), indent=2, default=str),
+    })
+    return run_id
+
+
+def _save_datasets(plan: _Plan, dataset: Any) -> None:
+    dataset.save(plan.paths.dataset)
+    empty_x = np.zeros((0,) + tuple(dataset.x_test.shape[1:]), dtype=dataset.x_test.dtype)
+    empty_y = np.zeros((0,), dtype=dataset.y_test.dtype)
+    dataclasses.replace(dataset, x_test=empty_x, y_test=empty_y).save(plan.paths.search_dataset)
+
+
+def _enqueue_grid(study: optuna.Study, grid: list[dict[str, Any]] | None) -> None:
+    if not grid:
+        return
+    present = [t.params for t in study.get_trials(deepcopy=False)]
+    present += [t.system_attrs.get("fixed_params", {}) for t in
+                study.get_trials(deepcopy=False, states=(TrialState.WAITING,))]
+    for point in grid:
+        if point not in present:
+            study.enqueue_trial(point, skip_if_exists=False)
+
+
+def _job(plan: _Plan, space: Any, parent_run_id: str, output: Path) -> dict[str, Any]:
+    config = plan.config
+    deadline = time.time() + config.timeout if config.timeout else None
+    training = TrainingConfig(metric=plan.metric.name, max_epochs=config.max_epochs,
+                              patience=config.patience, seed=config.seed, deadline=deadline)
+    return {
+        "study_name": plan.study_name, "study_folder": str(plan.paths.folder),
+        "storage": plan.storage_url, "space": space.to_dict(), "context": plan.context,
+        "training": training.to_dict(), "sampler": config.sampler, "pruner": config.pruner,
+        "seed": config.seed, "n_trials": plan.n_trials, "n_workers": config.n_workers,
+        "tracking_uri": plan.tracking_uri, "experiment_name": plan.study_name,
+        "parent_run_id": parent_run_id, "trials_per_worker": config.trials_per_worker,
+        "worker_memory_mb": config.worker_memory_mb, "metric": plan.metric.name,
+        "direction": plan.metric.direction, "output": str(output),
+    }
+
+
+def _close_runs_of_finished_trials(study: optuna.Study, tracker: MlflowTracker) -> None:
+    """Makes each MLflow run agree with its trial (a worker may die between the two writes)."""
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
+        if run_id:
+            reason = trial.user_attrs.get(ATTR_PREFIX + "fail_reason", "worker_died")
+            tracker.close_stale_trial_run(run_id, reason)
+
+
+def run_search(dataset: Any, space: Any, config: SearchConfig, *,
+               stream: TextIO | None = None, quiet: bool = False) -> SearchResult:
+    """Runs (or resumes) a search and evaluates its best model on the held-out test part.
+
+    Args:
+        dataset: A :class:`automl.data.Dataset`.
+        space: A :class:`automl.space.SearchSpace`.
+        config: Search settings.
+        stream: Where progress lines go (standard error by default).
+        quiet: Print no progress.
+
+    Returns:
+        A :class:`SearchResult`.
+
+    Raises:
+        UserInputError: For an invalid metric, space, option or resume, before anything is written.
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    plan = _plan(dataset, space, config)
+    study = _open_study(plan, space, dataset)
+    tracker = MlflowTracker(plan.tracking_uri, plan.study_name)
+    tracker.setup()
+    parent_run_id = _start_parent_run(plan, study, tracker, space, dataset)
+    _save_datasets(plan, dataset)
+
+    def close_run(trial: Any, reason: str) -> None:
+        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
+        if run_id:
+            tracker.close_stale_trial_run(run_id, reason)
+
+    fail_orphaned_trials(study, "worker_died: found running with no live worker at start-up",
+                         close_run)
+    _close_runs_of_finished_trials(study, tracker)
+    _enqueue_grid(study, plan.grid)
+    output = Path(config.output) if config.output else plan.paths.best_model
+    job = _job(plan, space, parent_run_id, output)
+    progress = Progress(plan.n_trials, f"val_{plan.metric.name}", plan.metric.direction,
+                        quiet=quiet, stream=stream or sys.stderr)
+    progress.skip_existing(study.get_trials(deepcopy=False))
+    _announce(progress, plan, study)
+    supervisor = Supervisor(job, study, progress, on_trial_failed=close_run,
+                            deadline=job["training"]["deadline"],
+                            max_consecutive_failures=config.max_consecutive_failures)
+    status = supervisor.run()
+    result = _result(plan, study, status, parent_run_id, supervisor.failure_message)
+    try:
+        if status != "interrupted" and result.best_trial is not None:
+            final = finalize(job)
+            result.test_scores, result.model_path = final["test_scores"], final["model_path"]
+    finally:
+        _close_runs_of_finished_trials(study, tracker)
+        tracker.end_search_run(parent_run_id, _RUN_STATUS[status])
+    progress.echo(top_trials_table(study.get_trials(deepcopy=False), plan.metric.direction,
+                                   f"val_{plan.metric.name}", k=5))
+    return result
+
+
+def _announce(progress: Progress, plan: _Plan, study: optuna.Study) -> None:
+    done = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False))
+    resumed = f", resuming with {done} trials done" if done else ""
+    progress.echo(f"Study '{plan.study_name}': {plan.n_trials} trials, metric "
+                  f"val_{plan.metric.name} ({plan.metric.direction}), sampler "
+                  f"{plan.config.sampler}, pruner {plan.config.pruner}{resumed}.")
+    if plan.grid is not None and plan.config.n_trials > len(plan.grid):
+        progress.echo(f"The grid has {len(plan.grid)} combinations: running "
+                      f"{len(plan.grid)} trials, not {plan.config.n_trials}.")
+
+
+def _result(plan: _Plan, study: optuna.Study, status: str, parent_run_id: str,
+            message: str) -> SearchResult:
+    best = best_trial(study.get_trials(deepcopy=False), plan.metric.direction)
+    return SearchResult(
+        study_name=plan.study_name, storage=plan.storage_url, status=status,
+        metric=plan.metric.name, direction=plan.metric.direction,
+        best_trial=best.number if best else None, best_value=best.value if best else None,
+        best_params=dict(best.params) if best else {}, counts=count_trials(study),
+        tracking_uri=plan.tracking_uri, parent_run_id=parent_run_id, message=message,
+    )

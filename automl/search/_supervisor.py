@@ -1,0 +1,175 @@
+"""Starts, watches and stops the worker processes of a search, and keeps the study consistent."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from typing import Any, Callable, Mapping
+
+import optuna
+from optuna.trial import TrialState
+
+from automl.search._progress import Progress
+from automl.search._study import ATTR_PREFIX
+from automl.search._study import fail_orphaned_trials
+from automl.search._worker import worker_main
+
+_POLL_S = 0.5
+_STOP_GRACE_S = 10.0
+_MAX_STARTUP_CRASHES = 3
+
+
+def _exit_description(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class Supervisor:
+    """Keeps ``n_workers`` worker processes running trials until the search must end.
+
+    The search ends when the study's budget is spent, the deadline passes, the search process is
+    interrupted (SIGINT or SIGTERM), or too many trials fail in a row. Trials of a worker that
+    died are failed at once, with the reason, and their MLflow runs closed.
+
+    Args:
+        job: The search job handed to each worker.
+        study: The study (opened in this process).
+        progress: Progress display.
+        on_trial_failed: Called with ``(trial, reason)`` for each trial failed here.
+        deadline: ``time.time()`` at which the search stops, or ``None``.
+        max_consecutive_failures: Stop after this many FAIL trials in a row.
+    """
+
+    def __init__(self, job: Mapping[str, Any], study: optuna.Study, progress: Progress, *,
+                 on_trial_failed: Callable[[Any, str], None],
+                 deadline: float | None, max_consecutive_failures: int) -> None:
+        self.job, self.study, self.progress = job, study, progress
+        self.on_trial_failed = on_trial_failed
+        self.deadline, self.max_failures = deadline, max_consecutive_failures
+        self.workers: dict[int, multiprocessing.Process] = {}
+        self.interrupted = False
+        self.failure_message = ""
+        self._context = multiprocessing.get_context("spawn")
+        self._next_index = 0
+        self._startup_crashes = 0
+
+    def run(self) -> str:
+        """Runs the search loop.
+
+        Returns:
+            ``"finished"``, ``"timeout"``, ``"interrupted"`` or ``"failing"``.
+        """
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT,
+                                                                          signal.SIGTERM)}
+        try:
+            return self._loop()
+        finally:
+            self._stop_workers()
+            self._reap()
+            self.progress.update(self.study.get_trials(deepcopy=False))
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self) -> str:
+        while True:
+            self._reap()
+            trials = self.study.get_trials(deepcopy=False)
+            self.progress.update(trials)
+            status = self._stop_status(trials)
+            if status is not None:
+                return status
+            self._spawn_missing(trials)
+            if not self.workers:
+                past_deadline = self.deadline is not None and time.time() >= self.deadline
+                return "timeout" if past_deadline else "finished"
+            sentinels = [p.sentinel for p in self.workers.values()]
+            multiprocessing.connection.wait(sentinels, timeout=_POLL_S)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.interrupted:  # a second Ctrl+C: stop now
+            for process in self.workers.values():
+                process.kill()
+        self.interrupted = True
+
+    def _stop_status(self, trials: list[optuna.trial.FrozenTrial]) -> str | None:
+        if self.interrupted:
+            return "interrupted"
+        if self.deadline is not None and time.time() >= self.deadline + _STOP_GRACE_S:
+            return "timeout"
+        if self._failing(trials):
+            return "failing"
+        if self._startup_crashes >= _MAX_STARTUP_CRASHES:
+            self.failure_message = (
+                f"Worker processes crashed {self._startup_crashes} times before finishing a "
+                "trial; see their output above."
+            )
+            return "failing"
+        return None
+
+    def _failing(self, trials: list[optuna.trial.FrozenTrial]) -> bool:
+        finished = sorted((t for t in trials if t.state.is_finished()), key=lambda t: t.number)
+        recent = finished[-self.max_failures:]
+        if len(recent) < self.max_failures or any(t.state != TrialState.FAIL for t in recent):
+            return False
+        reason = recent[-1].user_attrs.get(ATTR_PREFIX + "fail_reason", "unknown")
+        self.failure_message = (
+            f"The last {self.max_failures} trials failed; stopping the search. "
+            f"Last failure (trial {recent[-1].number}): {reason}"
+        )
+        return True
+
+    def _spawn_missing(self, trials: list[optuna.trial.FrozenTrial]) -> None:
+        if self.deadline is not None and time.time() >= self.deadline:
+            return
+        n_finished = sum(t.state.is_finished() for t in trials)
+        wanted = min(int(self.job["n_workers"]), max(0, int(self.job["n_trials"]) - n_finished))
+        while len(self.workers) < wanted:
+            self._spawn(n_finished)
+
+    def _spawn(self, n_finished: int) -> None:
+        index = self._next_index
+        self._next_index += 1
+        process = self._context.Process(
+            target=worker_main, args=(dict(self.job), index, os.getpid()),
+            name=f"automl-worker-{index}", daemon=False,
+        )
+        process.start()
+        process._automl_finished_at_start = n_finished  # type: ignore[attr-defined]
+        self.workers[process.pid] = process
+
+    def _reap(self) -> None:
+        for pid, process in list(self.workers.items()):
+            if process.is_alive():
+                continue
+            process.join()
+            del self.workers[pid]
+            self._after_exit(process)
+
+    def _after_exit(self, process: multiprocessing.Process) -> None:
+        how = _exit_description(process.exitcode)
+        failed = fail_orphaned_trials(
+            self.study, f"worker_died: the worker process {how}", self.on_trial_failed)
+        if process.exitcode != 0:
+            n_finished = sum(t.state.is_finished() for t in self.study.get_trials(deepcopy=False))
+            progress = n_finished - process._automl_finished_at_start - len(failed)
+            self._startup_crashes = self._startup_crashes + 1 if progress <= 0 and not failed else 0
+
+    def _stop_workers(self) -> None:
+        """SIGTERM every worker (its running trial stops at the next batch), then SIGKILL."""
+        for process in self.workers.values():
+            if process.is_alive():
+                process.terminate()
+        limit = time.monotonic() + _STOP_GRACE_S
+        for process in self.workers.values():
+            process.join(timeout=max(0.0, limit - time.monotonic()))
+        for process in self.workers.values():
+            if process.is_alive():
+                process.kill()
+                process.join()

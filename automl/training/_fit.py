@@ -1,0 +1,141 @@
+"""Trial-agnostic training: build, compile and fit one model from a plain parameter dict.
+
+Nothing here knows about Optuna except the optional pruning callback the caller passes in, so
+the same :func:`train_model` serves the search and, later, ensemble refits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any, Callable, Mapping, Sequence
+
+import keras
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+
+from automl import models
+from automl.config import TrainingConfig
+from automl.training._callbacks import EpochEvaluator
+
+__all__ = ["TrainingConfig", "FitResult", "train_model", "decode_outputs"]
+
+
+@dataclasses.dataclass
+class FitResult:
+    """Outcome of one training run.
+
+    Attributes:
+        model: The trained model, with the weights of its best epoch.
+        best_value: Best validation value of the objective.
+        best_epoch: Epoch (0-based) of the best value.
+        n_epochs: Epochs actually run.
+        history: One dict of metrics per epoch.
+        fit_seconds: Wall time spent inside ``model.fit``.
+        val_outputs: Validation outputs of the best epoch (probabilities, or original units).
+    """
+
+    model: keras.Model
+    best_value: float
+    best_epoch: int
+    n_epochs: int
+    history: list[dict[str, float]]
+    fit_seconds: float
+    val_outputs: np.ndarray
+
+
+def decode_outputs(model_outputs: np.ndarray, dataset: Any) -> np.ndarray:
+    """Maps model outputs to metric units: regression outputs back to the target's units."""
+    if dataset.spec.task == "regression":
+        return np.asarray(dataset.target_encoder.decode(model_outputs), dtype=np.float64)
+    return model_outputs
+
+
+def _sample_weights(y: np.ndarray, params: Mapping[str, Any], task: str) -> np.ndarray | None:
+    if task == "regression" or params.get("class_weight", "none") != "balanced":
+        return None
+    classes = np.unique(y)
+    weights = compute_class_weight("balanced", classes=classes, y=y)
+    lookup = dict(zip(classes.tolist(), weights.tolist()))
+    return np.array([lookup[v] for v in y.tolist()], dtype=np.float32)
+
+
+def _plateau_callback(params: Mapping[str, Any], monitor: str, mode: str, patience: int) -> list:
+    if params.get("lr_schedule") != "plateau":
+        return []
+    return [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode=mode, factor=0.5, patience=max(2, patience // 3), verbose=0
+        )
+    ]
+
+
+def train_model(
+    params: Mapping[str, Any],
+    dataset: Any,
+    config: TrainingConfig,
+    *,
+    builder: str = "mlp",
+    seed: int | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    should_stop: Callable[[], bool] | None = None,
+) -> FitResult:
+    """Builds, compiles and fits a model for ``params`` on ``dataset``'s training part.
+
+    The objective is scored on the validation part after every epoch; training stops early after
+    ``config.patience`` epochs without improvement and the best epoch's weights are restored.
+
+    Args:
+        params: Sampled hyperparameters (a plain dict; see ``search_spaces/tabular_mlp.yaml``).
+        dataset: A :class:`automl.data.Dataset` (train and validation parts are used).
+        config: Training settings.
+        builder: Registered model builder name.
+        seed: Seed for weights and shuffling (defaults to ``config.seed``).
+        callbacks: Extra callbacks, run after the evaluator (pruning, logging).
+        should_stop: Polled between batches; returning True stops the trial.
+
+    Returns:
+        A :class:`FitResult`.
+
+    Raises:
+        TrialError: On a non-finite loss or non-finite predictions.
+        StopTrial: When the deadline passes or ``should_stop`` says so.
+    """
+    keras.utils.set_random_seed(config.seed if seed is None else seed)
+    spec = dataset.spec
+    batch_size = int(params.get("batch_size", 32))
+    steps = max(1, math.ceil(len(dataset.x_train) / batch_size))
+    model = models.build_model(builder, params, spec)
+    models.compile_model(model, params, spec, steps_per_epoch=steps, max_epochs=config.max_epochs)
+    evaluator = EpochEvaluator(
+        lambda x: decode_outputs(models.predict_outputs(model, x, spec), dataset),
+        dataset.x_val,
+        decode_outputs(dataset.y_val, dataset) if spec.task == "regression" else dataset.y_val,
+        task=spec.task,
+        objective=config.metric,
+        patience=config.patience,
+        deadline=config.deadline,
+        should_stop=should_stop,
+    )
+    plateau = _plateau_callback(params, evaluator.monitor, evaluator.mode, config.patience)
+    started = time.perf_counter()
+    model.fit(
+        dataset.x_train,
+        models.encode_targets(dataset.y_train, spec),
+        sample_weight=_sample_weights(dataset.y_train, params, spec.task),
+        batch_size=batch_size,
+        epochs=config.max_epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=[evaluator, *plateau, *callbacks],
+    )
+    return FitResult(
+        model=model,
+        best_value=float(evaluator.best_value),
+        best_epoch=evaluator.best_epoch,
+        n_epochs=len(evaluator.history),
+        history=evaluator.history,
+        fit_seconds=time.perf_counter() - started,
+        val_outputs=evaluator.best_outputs,
+    )

@@ -1,0 +1,1 @@
+"""Built-in search spaces shipped with automl (YAML files in this folder)."""
