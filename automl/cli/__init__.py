@@ -45,9 +45,11 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    logger = logging.getLogger("automl")
+    logger.handlers = [h for h in logger.handlers if not getattr(h, "_automl_cli", False)]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logger = logging.getLogger("automl")
+    handler._automl_cli = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

@@ -18,7 +18,7 @@ from automl.search._study import fail_orphaned_trials
 from automl.search._worker import worker_main
 
 _POLL_S = 0.5
-_STOP_GRACE_S = 10.0
+_STOP_GRACE_S = 5.0
 _MAX_STARTUP_CRASHES = 3
 
 
@@ -59,6 +59,7 @@ class Supervisor:
         self._context = multiprocessing.get_context("spawn")
         self._next_index = 0
         self._startup_crashes = 0
+        self._stop_reason: str | None = None
 
     def run(self) -> str:
         """Runs the search loop.
@@ -68,9 +69,13 @@ class Supervisor:
         """
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT,
                                                                           signal.SIGTERM)}
+        status = "interrupted"
         try:
-            return self._loop()
+            status = self._loop()
+            return status
         finally:
+            self._stop_reason = {"timeout": "search_timeout: stopped by the search's time budget",
+                                 "interrupted": "interrupted: the search was stopped"}.get(status)
             self._stop_workers()
             self._reap()
             self.progress.update(self.study.get_trials(deepcopy=False))
@@ -154,8 +159,8 @@ class Supervisor:
 
     def _after_exit(self, process: multiprocessing.Process) -> None:
         how = _exit_description(process.exitcode)
-        failed = fail_orphaned_trials(
-            self.study, f"worker_died: the worker process {how}", self.on_trial_failed)
+        reason = self._stop_reason or f"worker_died: the worker process {how}"
+        failed = fail_orphaned_trials(self.study, reason, self.on_trial_failed)
         if process.exitcode != 0:
             n_finished = sum(t.state.is_finished() for t in self.study.get_trials(deepcopy=False))
             progress = n_finished - process._automl_finished_at_start - len(failed)
