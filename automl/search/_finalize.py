@@ -47,6 +47,7 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     y_true = decode_outputs(dataset.y_test, dataset) if dataset.spec.task == "regression" \
         else dataset.y_test
     scores = metrics.test_scores(y_true, outputs, dataset.spec.task)
+    _save_test_outputs(paths, y_true, outputs, dataset.spec)
     summary = {
         "study_name": job["study_name"], "trial_number": best.number, "metric": job["metric"],
         "direction": job["direction"], "validation_value": best.value, "params": best.params,
@@ -73,6 +74,17 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
     return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
             "test_scores": scores, "model_path": str(output)}
+
+
+def _save_test_outputs(paths: Any, y_true: Any, outputs: Any, spec: Any) -> None:
+    """Keeps the best model's held-out predictions, for reports (no model reload needed)."""
+    import numpy as np
+
+    target = paths.folder / "best_test_outputs.npz"
+    staging = paths.folder / ".best_test_outputs.tmp.npz"
+    np.savez(staging, y_true=np.asarray(y_true), outputs=np.asarray(outputs),
+             class_names=np.asarray(spec.class_names, dtype=str), task=np.asarray(spec.task))
+    staging.replace(target)
 
 
 def _prune_trial_models(paths: Any, trials: Any, direction: str, keep: int) -> None:

@@ -31,6 +31,17 @@ def _exit_description(code: int | None) -> str:
     return f"exited with code {code}"
 
 
+def consecutive_failures(trials: list[optuna.trial.FrozenTrial], limit: int) -> str:
+    """A message if the last ``limit`` finished trials all failed, else an empty string."""
+    finished = sorted((t for t in trials if t.state.is_finished()), key=lambda t: t.number)
+    recent = finished[-limit:]
+    if len(recent) < limit or any(t.state != TrialState.FAIL for t in recent):
+        return ""
+    reason = recent[-1].user_attrs.get(ATTR_PREFIX + "fail_reason", "unknown")
+    return (f"The last {limit} trials failed; stopping the search. "
+            f"Last failure (trial {recent[-1].number}): {reason}")
+
+
 class Supervisor:
     """Keeps ``n_workers`` worker processes running trials until the search must end.
 
@@ -119,16 +130,10 @@ class Supervisor:
         return None
 
     def _failing(self, trials: list[optuna.trial.FrozenTrial]) -> bool:
-        finished = sorted((t for t in trials if t.state.is_finished()), key=lambda t: t.number)
-        recent = finished[-self.max_failures:]
-        if len(recent) < self.max_failures or any(t.state != TrialState.FAIL for t in recent):
-            return False
-        reason = recent[-1].user_attrs.get(ATTR_PREFIX + "fail_reason", "unknown")
-        self.failure_message = (
-            f"The last {self.max_failures} trials failed; stopping the search. "
-            f"Last failure (trial {recent[-1].number}): {reason}"
-        )
-        return True
+        message = consecutive_failures(trials, self.max_failures)
+        if message:
+            self.failure_message = message
+        return bool(message)
 
     def _spawn_missing(self, trials: list[optuna.trial.FrozenTrial]) -> None:
         if self.deadline is not None and time.time() >= self.deadline:

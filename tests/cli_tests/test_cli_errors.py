@@ -1,0 +1,104 @@
+"""Each user mistake ends with one line naming what is wrong, exit code 2, and nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from automl.cli import main
+
+ROWS = "a,b,y\n" + "".join(f"{i},{i % 3},{'p' if i % 2 else 'q'}\n" for i in range(60))
+
+FILES = {
+    "empty.csv": "",
+    "header.csv": "a,b,y\n",
+    "ok.csv": ROWS,
+    "allmissing.csv": "a,b,y\n1,2,\n3,4,\n5,6,\n",
+    "oneclass.csv": "a,b,y\n" + "".join(f"{i},{i * 2},x\n" for i in range(30)),
+    "few.csv": "a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(6)),
+    "bad_space.yaml": "builder: mlp\nparams:\n  units: {type: int, low: 512, high: 16}\n",
+    "broken.yaml": "builder: mlp\nparams:\n  units: {type: int, low: 5\n",
+}
+
+CASES = {
+    "missing file": (["missing.csv", "--target", "y"], "'missing.csv' does not exist"),
+    "empty file": (["empty.csv", "--target", "y"], "'empty.csv' is empty"),
+    "header only": (["header.csv", "--target", "y"], "has a header but no data rows"),
+    "target not found": (["ok.csv", "--target", "z"],
+                         "Target column 'z' not found in 'ok.csv'. Available columns: ['a', 'b', 'y']"),
+    "target all missing": (["allmissing.csv", "--target", "y"], "has no values"),
+    "one class": (["oneclass.csv", "--target", "y"], "has one distinct value"),
+    "too few rows": (["few.csv", "--target", "y"], "at least 10 are needed"),
+    "no target option": (["ok.csv"], "Missing option '--target'"),
+    "unknown sampler": (["ok.csv", "--target", "y", "--sampler", "foo"],
+                        "Invalid value for '--sampler': 'foo' is not one of"),
+    "unknown pruner": (["ok.csv", "--target", "y", "--pruner", "x"],
+                       "Invalid value for '--pruner'"),
+    "unknown task": (["ok.csv", "--target", "y", "--task", "ranking"], "Invalid value for '--task'"),
+    "wrong metric": (["ok.csv", "--target", "y", "--metric", "rmse"],
+                     "'rmse' is not a classification metric"),
+    "zero trials": (["ok.csv", "--target", "y", "--n-trials", "0"],
+                    "Invalid value for '--n-trials': expected an integer >= 1. Received: 0."),
+    "invalid space": (["ok.csv", "--target", "y", "--space", "bad_space.yaml"],
+                      "at `params.units`: `low` must be <= `high`. Received: low=512, high=16."),
+    "invalid yaml": (["ok.csv", "--target", "y", "--space", "broken.yaml"],
+                     "YAML syntax error at line"),
+    "unknown space": (["ok.csv", "--target", "y", "--space", "nosuch"],
+                      "Unknown search space 'nosuch'"),
+    "grid on continuous": (["ok.csv", "--target", "y", "--sampler", "grid"],
+                           "Grid search needs a finite search space"),
+    "folder": ([".", "--target", "y"], "is a folder"),
+    "bad study name": (["ok.csv", "--target", "y", "--study-name", "../x"],
+                       "Invalid value for '--study-name'"),
+}
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_user_mistake_gives_one_line_and_exit_2(case, workdir, capsys):
+    args, expected = CASES[case]
+    code = main(["search", *args, "--root", "store"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert expected in err[-1]
+    assert err[-1].startswith("automl")
+    assert not [line for line in err if line.startswith("Traceback")]
+    assert not (workdir / "store").exists()  # nothing half-written
+
+
+def test_gp_sampler_without_torch_names_the_extra(workdir, capsys):
+    pytest.importorskip("sklearn")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        code = main(["search", "ok.csv", "--target", "y", "--sampler", "gp", "--root", "store"])
+        assert code == 2
+        assert "pip install 'automl[gp]'" in capsys.readouterr().err
+        assert not (workdir / "store").exists()
+    else:
+        pytest.skip("torch is installed: the gp sampler is available")
+
+
+def test_predict_errors_are_one_line(workdir, capsys):
+    assert main(["predict", "nowhere", "ok.csv"]) == 2
+    assert "is not an automl model folder" in capsys.readouterr().err
+
+
+def test_console_script_exit_code_and_single_line(workdir):
+    automl = Path(sys.executable).with_name("automl")
+    command = [str(automl)] if automl.exists() else [sys.executable, "-m", "automl"]
+    done = subprocess.run([*command, "search", "ok.csv", "--target", "nope"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("automl: error: Target column 'nope'")
+    assert done.stdout == ""
