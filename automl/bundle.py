@@ -2,7 +2,8 @@
 
 A bundle holds ``model.keras`` (loaded with Keras safe mode), ``preprocessing.json`` (the fitted
 preprocessing, target encoding and input spec, as plain JSON) and ``metadata.json`` (parameters,
-scores, versions). Nothing in it is pickled.
+scores, versions). Nothing in it is pickled. An ensemble folder (``metadata.json`` kind
+``"ensemble"``, see :mod:`automl.ensembles`) loads through the same :func:`load_bundle`.
 
 Example:
     >>> bundle = load_bundle("mlruns/studies/my-study/best_model")   # doctest: +SKIP
@@ -146,5 +147,33 @@ class ModelBundle:
 
 
 def load_bundle(folder: str | os.PathLike) -> ModelBundle:
-    """Loads a saved model bundle. See :meth:`ModelBundle.load`."""
+    """Loads a saved model folder, or an ensemble folder (``metadata.json`` kind "ensemble").
+
+    Args:
+        folder: A folder written by :func:`save_bundle` or by ``automl ensemble``.
+
+    Returns:
+        A :class:`ModelBundle`; for an ensemble, an ``automl.ensembles.EnsembleBundle`` (the
+        same ``predict`` and ``predict_outputs``). See :meth:`ModelBundle.load`.
+
+    Raises:
+        DataError: If the folder lacks the files of either kind.
+
+    Example:
+        >>> ensemble = load_bundle("mlruns/studies/my-study/ensemble_stacking")  # doctest: +SKIP
+        >>> ensemble.predict(frame)                                             # doctest: +SKIP
+    """
+    if _folder_kind(Path(folder)) == "ensemble":
+        from automl.ensembles import load_ensemble
+
+        return load_ensemble(folder)
     return ModelBundle.load(folder)
+
+
+def _folder_kind(folder: Path) -> str:
+    """``"ensemble"`` or ``"model"`` (the default, also for folders without metadata)."""
+    try:
+        metadata = json.loads((folder / _METADATA).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "model"
+    return metadata.get("kind", "model") if isinstance(metadata, dict) else "model"

@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import warnings
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 from automl.exceptions import ConfigError
 
-__all__ = ["Metric", "METRICS", "get_metric", "default_metric", "score", "test_scores"]
+__all__ = ["Metric", "METRICS", "get_metric", "default_metric", "register_metric", "score",
+           "test_scores"]
 
 CLASSIFICATION = ("binary", "multiclass")
+ALL_TASKS = ("binary", "multiclass", "regression")
+_CUSTOM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +46,11 @@ class Metric:
         direction: ``"maximize"`` or ``"minimize"``.
         tasks: Tasks the metric applies to.
         function: ``function(y_true, outputs, task) -> float``.
+
+    Example:
+        >>> metric = get_metric("log_loss", "binary")
+        >>> metric.direction, metric.is_better(0.2, reference=0.3)
+        ('minimize', True)
     """
 
     name: str
@@ -62,7 +72,7 @@ def _labels(outputs: np.ndarray) -> np.ndarray:
 
 
 def _accuracy(y: np.ndarray, out: np.ndarray, task: str) -> float:
-    return float(skm.accuracy_score(y, _labels(out)))
+    return float(np.mean(np.asarray(y) == _labels(out)))
 
 
 def _balanced_accuracy(y: np.ndarray, out: np.ndarray, task: str) -> float:
@@ -87,11 +97,19 @@ def _recall(y: np.ndarray, out: np.ndarray, task: str) -> float:
     return float(skm.recall_score(y, _labels(out), average=_average(task), zero_division=0))
 
 
+def _binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC by the rank-sum formula (ties get average ranks), as sklearn computes it."""
+    ranks = rankdata(scores)
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def _roc_auc(y: np.ndarray, out: np.ndarray, task: str) -> float:
     if len(np.unique(y)) < 2:
         return float("nan")
     if task == "binary":
-        return float(skm.roc_auc_score(y, out[:, 1]))
+        return _binary_auc(np.asarray(y) == 1, out[:, 1])
     present = np.unique(y)
     if len(present) < out.shape[1]:  # a class absent from this part: score the present ones
         probs = out[:, present] / np.clip(out[:, present].sum(axis=1, keepdims=True), 1e-12, None)
@@ -105,7 +123,7 @@ def _roc_auc(y: np.ndarray, out: np.ndarray, task: str) -> float:
 def _log_loss(y: np.ndarray, out: np.ndarray, task: str) -> float:
     probs = np.clip(out, 1e-15, 1.0)
     probs = probs / probs.sum(axis=1, keepdims=True)
-    return float(skm.log_loss(y, probs, labels=list(range(out.shape[1]))))
+    return float(-np.mean(np.log(probs[np.arange(len(probs)), np.asarray(y, dtype=int)])))
 
 
 def _rmse(y: np.ndarray, out: np.ndarray, task: str) -> float:
@@ -117,7 +135,12 @@ def _mae(y: np.ndarray, out: np.ndarray, task: str) -> float:
 
 
 def _r2(y: np.ndarray, out: np.ndarray, task: str) -> float:
-    return float(skm.r2_score(y, out))
+    y, out = np.asarray(y, float), np.asarray(out, float)
+    total = float(np.sum((y - y.mean()) ** 2))
+    residual = float(np.sum((y - out) ** 2))
+    if total == 0.0:
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / total
 
 
 METRICS: dict[str, Metric] = {
@@ -150,6 +173,92 @@ _REPORTED = {
 }
 
 
+_CUSTOM: set[str] = set()
+
+
+class _UserMetric:
+    """Adapts a user's ``function(y_true, outputs) -> float`` to the internal signature."""
+
+    def __init__(self, function: Callable[[np.ndarray, np.ndarray], float]) -> None:
+        self.function = function
+
+    def __call__(self, y_true: np.ndarray, outputs: np.ndarray, task: str) -> float:
+        return float(self.function(y_true, outputs))
+
+
+def register_metric(name: str, function: Callable[[np.ndarray, np.ndarray], float] | None = None,
+                    *, direction: str, tasks: tuple[str, ...] = ALL_TASKS,
+                    override: bool = False) -> Any:
+    """Registers a custom objective metric, usable as ``metric=name`` in a search.
+
+    The function receives the validation targets and the model outputs in the convention of
+    this module: class indices and probabilities ``(n, k)`` for classification, values in the
+    target's own units for regression. It is scored after every epoch (``val_<name>`` in
+    MLflow) and on the held-out test part. Register it at the top level of a module that the
+    search imports (``imports=[...]``) so worker processes know it too.
+
+    Args:
+        name: Metric name: a letter, then letters, digits or ``_`` (at most 64).
+        function: ``function(y_true, outputs) -> float``; leave it out to use a decorator.
+        direction: ``"maximize"`` or ``"minimize"``.
+        tasks: Tasks it applies to (default: all three).
+        override: Replace a custom metric already registered under ``name``.
+
+    Returns:
+        The :class:`Metric` (call form), or a decorator that registers the function and
+        returns it unchanged.
+
+    Raises:
+        ConfigError: If the name is invalid, a built-in metric's or taken, the direction or a
+            task is unknown, or ``function`` is not callable.
+
+    Example:
+        >>> def max_error(y_true, outputs):
+        ...     return float(np.max(np.abs(y_true - outputs)))
+        >>> register_metric("doc_max_error", max_error, direction="minimize",
+        ...                 tasks=("regression",)).direction
+        'minimize'
+        >>> get_metric("doc_max_error", "regression").name
+        'doc_max_error'
+    """
+    if function is None:
+        def decorator(user_function: Callable[..., float]) -> Callable[..., float]:
+            register_metric(name, user_function, direction=direction, tasks=tasks,
+                            override=override)
+            return user_function
+        return decorator
+    _check_custom_metric(name, function, direction, tasks, override)
+    METRICS[name] = Metric(name, direction, tuple(tasks), _UserMetric(function))
+    _CUSTOM.add(name)
+    return METRICS[name]
+
+
+def _check_custom_metric(name: Any, function: Any, direction: Any, tasks: Any,
+                         override: bool) -> None:
+    where = f"Cannot register metric {name!r}"
+    if not isinstance(name, str) or not _CUSTOM_NAME.match(name):
+        raise ConfigError(f"{where}: expected a name of letters, digits and '_' starting with a "
+                          "letter (at most 64).")
+    if name in METRICS and name not in _CUSTOM:
+        raise ConfigError(f"{where}: it is a built-in metric. Choose another name.")
+    if name in _CUSTOM and not override and METRICS[name].function.function is not function:
+        raise ConfigError(f"{where}: a custom metric of that name exists. Pass override=True "
+                          "to replace it.")
+    if direction not in ("maximize", "minimize"):
+        raise ConfigError(f"{where}: direction must be 'maximize' or 'minimize'. "
+                          f"Received: {direction!r}.")
+    if isinstance(tasks, str) or not tasks or any(task not in ALL_TASKS for task in tasks):
+        raise ConfigError(f"{where}: tasks must be a non-empty tuple of {list(ALL_TASKS)}. "
+                          f"Received: {tasks!r}.")
+    if not callable(function):
+        raise ConfigError(f"{where}: expected a function (y_true, outputs) -> float. "
+                          f"Received: {function!r}.")
+
+
+def _custom_objectives(task: str) -> tuple[str, ...]:
+    return tuple(sorted(name for name in _CUSTOM if task in METRICS[name].tasks))
+
+
 def default_metric(task: str) -> str:
     """Returns the default objective for a task: ROC AUC (binary), accuracy, RMSE (regression)."""
     return _DEFAULTS[task]
@@ -169,7 +278,7 @@ def get_metric(name: str, task: str) -> Metric:
         ConfigError: If the metric is unknown or does not apply to the task.
     """
     family = "regression" if task == "regression" else "classification"
-    valid = OBJECTIVES[family]
+    valid = OBJECTIVES[family] + _custom_objectives(task)
     if name not in valid:
         kind = "unknown" if name not in METRICS else f"not a {family} metric"
         raise ConfigError(
@@ -185,9 +294,11 @@ def score(name: str, y_true: np.ndarray, outputs: np.ndarray, task: str) -> floa
 
 
 def test_scores(y_true: np.ndarray, outputs: np.ndarray, task: str) -> dict[str, float]:
-    """Computes the report metrics for a task (accuracy, precision, recall, F1, ROC AUC, ...).
+    """Computes the report metrics for a task (accuracy, precision, recall, F1, ROC AUC, ...),
+    then the custom metrics registered for the task.
 
     Returns:
         A dict ``{metric name: value}``.
     """
-    return {name: score(name, y_true, outputs, task) for name in _REPORTED[task]}
+    names = _REPORTED[task] + _custom_objectives(task)
+    return {name: score(name, y_true, outputs, task) for name in names}

@@ -42,7 +42,7 @@ def test_regression_metrics_exact():
 def test_report_scores_per_task():
     assert set(report_scores(Y, PROBS, "binary")) >= {"accuracy", "precision", "recall", "f1",
                                                       "roc_auc"}
-    assert set(report_scores(np.ones(3), np.ones(3), "regression")) == {"mae", "rmse", "r2"}
+    assert set(report_scores(np.ones(3), np.ones(3), "regression")) >= {"mae", "rmse", "r2"}
 
 
 def test_directions_and_defaults():

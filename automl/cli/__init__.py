@@ -13,9 +13,14 @@ import sys
 import click
 
 from automl import __version__
+from automl.cli._ensemble import ensemble
 from automl.cli._predict import predict
+from automl.cli._report import report
+from automl.cli._report import trials
 from automl.cli._search import search
+from automl.cli._spaces import spaces
 from automl.cli._ui import ui
+from automl.cli._worker import worker
 from automl.exceptions import UserInputError
 
 __all__ = ["cli", "main"]
@@ -39,6 +44,11 @@ def cli() -> None:
 cli.add_command(search)
 cli.add_command(predict)
 cli.add_command(ui)
+cli.add_command(worker)
+cli.add_command(ensemble)
+cli.add_command(report)
+cli.add_command(trials)
+cli.add_command(spaces)
 
 
 def _quiet_libraries() -> None:

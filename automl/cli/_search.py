@@ -7,8 +7,11 @@ from typing import Any
 
 import click
 
+from automl.cli._ensemble import check_cv
+from automl.cli._ensemble import ensemble_after_search
 from automl.config import PRUNERS
 from automl.config import SAMPLERS
+from automl.ensembles._config import METHODS
 from automl.exceptions import DataError
 
 _TASKS = ("binary", "multiclass", "regression")
@@ -79,14 +82,32 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
 @click.option("--output", "-o", help="Folder for the best model "
               "(default: <root>/studies/<study>/best_model).")
 @click.option("--workers", type=int, default=1, show_default=True,
-              help="Worker processes running trials in parallel.")
+              help="Worker processes running trials in parallel (0: in this process).")
+@click.option("--trial-timeout", type=float,
+              help="Seconds one trial may run before it is stopped and failed.")
+@click.option("--max-retries", type=int, default=2, show_default=True,
+              help="Runs again, at most this often, a trial whose worker process died.")
+@click.option("--max-failures", type=int, default=5, show_default=True,
+              help="Stop the search after this many failed trials in a row.")
+@click.option("--worker-memory-mb", type=int, default=3072, show_default=True,
+              help="A worker is replaced past this memory (killed mid-trial past 1.5x).")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Write plots and an HTML report at the end (see `automl report`).")
 @click.option("--force", is_flag=True, help="Resume even if the space or the data changed.")
+@click.option("--cv", type=int, help="Score each trial as the mean over K folds of the training "
+              "and validation rows (for small data); keeps out-of-fold predictions.")
+@click.option("--ensemble", type=click.Choice(METHODS),
+              help="At the end, combine the best trials: voting, stacking, bagging or selection.")
+@click.option("--top-k", type=int, default=5, show_default=True,
+              help="Best trials the --ensemble combines.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the outcome.")
 def search(data: Path, target: str | None, task: str | None, test_data: Path | None,
            space: str, sampler: str, pruner: str, n_trials: int, timeout: float | None,
            metric: str | None, max_epochs: int, patience: int, seed: int,
            study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
-           output: str | None, workers: int, force: bool, quiet: bool) -> int:
+           output: str | None, workers: int, trial_timeout: float | None, max_retries: int,
+           max_failures: int, worker_memory_mb: int, report: bool, force: bool, cv: int | None,
+           ensemble: str | None, top_k: int, quiet: bool) -> int:
     """Search Keras models for the CSV file DATA, predicting the column --target.
 
     Each trial samples hyperparameters from the search space, trains a model in a worker
@@ -101,10 +122,17 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
         n_trials=n_trials, timeout=timeout, metric=metric, sampler=sampler, pruner=pruner,
         seed=seed, max_epochs=max_epochs, patience=patience, study_name=study_name,
         storage=storage, tracking_uri=tracking_uri, root=root, output=output,
-        n_workers=workers, force=force,
+        n_workers=workers, force=force, cv=cv, trial_timeout=trial_timeout,
+        max_retries=max_retries, max_consecutive_failures=max_failures,
+        worker_memory_mb=worker_memory_mb, report=report,
     )
+    if ensemble:
+        from automl.ensembles import EnsembleConfig
+
+        EnsembleConfig(method=ensemble, top_k=top_k)  # a bad --top-k fails before the search
     search_space = load_space(space)
     dataset = _load_dataset(data, target, task, test_data, seed)
+    check_cv(dataset, cv)
     if config.study_name is None:
         config = config.replace(study_name=default_study_name(_safe_stem(data)))
     from automl.search import run_search
@@ -113,7 +141,15 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
     ui_args = (f" --tracking-uri {tracking_uri}" if tracking_uri
                else "" if root == "mlruns" else f" --root {root}")
     _print_outcome(result, data, target or "", ui_args)
-    return {"finished": 0, "timeout": 0, "interrupted": 130, "failing": 1}[result.status]
+    code = {"finished": 0, "timeout": 0, "interrupted": 130, "terminated": 143,
+            "failing": 1}[result.status]
+    if ensemble and result.best_trial is not None and result.status != "interrupted":
+        from automl.search._study import StudyPaths
+
+        folder = StudyPaths.for_study(root, result.study_name).folder
+        code = ensemble_after_search(folder, method=ensemble, top_k=top_k, n_workers=workers,
+                                     quiet=quiet, data=str(data)) or code
+    return code
 
 
 def _safe_stem(path: Path) -> str:

@@ -31,20 +31,30 @@ logger = logging.getLogger("automl.data")
 
 
 @dataclasses.dataclass(frozen=True)
-class _LabeledTable:
-    """One file's rows that have a target: features, target and counts for the summary."""
+class LabeledTable:
+    """One table's rows that have a target: features, target and counts for the summary.
 
-    path: Path
+    Attributes:
+        name: Short name used in messages (a file name, or ``"<DataFrame>"``).
+        source: Where the rows come from (a file path, or a description of in-memory data).
+        sha256: Hash of the source data (file bytes, or the frame's values).
+        target: Name of the target column.
+        features: Feature columns of the rows with a target.
+        y: Target values of those rows.
+        n_rows: Rows before dropping those without a target.
+        n_columns: Columns, target included.
+        n_dropped: Rows dropped for a missing target.
+    """
+
+    name: str
+    source: str
+    sha256: str
     target: str
     features: pd.DataFrame
     y: pd.Series
     n_rows: int
     n_columns: int
     n_dropped: int
-
-    @property
-    def name(self) -> str:
-        return self.path.name
 
 
 def load_csv(
@@ -89,9 +99,47 @@ def load_csv(
     """
     held_out_size = _check_options(task, test_data, test_size, val_size)
     table = _read_labeled(Path(path), target)
-    task = _resolve_task(table, target, task)
+    task = resolve_task(table, task)
     test_table = _read_test_table(test_data, target, task)
-    rows = _split(table, task, test_size=held_out_size, val_size=val_size, seed=seed)
+    return build_dataset(table, test_table, task, test_size=held_out_size, val_size=val_size,
+                         seed=seed)
+
+
+def build_dataset(
+    table: LabeledTable,
+    test_table: LabeledTable | None,
+    task: str,
+    *,
+    test_size: float | None,
+    val_size: float,
+    seed: int,
+) -> Dataset:
+    """Splits a labeled table, fits the preprocessing on its training part, and encodes it.
+
+    Args:
+        table: The training table (all of it when ``test_table`` is None and ``test_size`` is
+            a fraction).
+        test_table: A separate held-out test table, or None.
+        task: A valid task that fits the target.
+        test_size: Fraction of rows held out for testing; None when ``test_table`` is given,
+            or to hold out nothing (the test arrays then repeat the validation part).
+        val_size: Fraction of the non-test rows used for validation.
+        seed: Seed of the split.
+
+    Returns:
+        The dataset.
+
+    Raises:
+        DataError: If there are too few rows (or rows of a class) for the split, or no usable
+            feature column.
+
+    Example:
+        >>> frame = pd.DataFrame({"x": [i % 7 / 2 for i in range(20)], "y": [0, 1] * 10})
+        >>> table = labeled_table(frame, "y", name="<doc>", source="<doc>", sha256="0")
+        >>> build_dataset(table, None, "binary", test_size=0.2, val_size=0.2, seed=0).spec.task
+        'binary'
+    """
+    rows = _split(table, task, test_size=test_size, val_size=val_size, seed=seed)
     train_rows = np.sort(rows["train"])  # file order, so ID-like row numbers stay increasing
     preprocessor = TabularPreprocessor().fit(table.features.iloc[train_rows])
     encoder = TargetEncoder().fit(table.y.iloc[train_rows], task)
@@ -116,13 +164,41 @@ def _check_options(
     return None if test_data is not None else check_fraction("test_size", test_size)
 
 
-def _read_labeled(path: Path, target: str) -> _LabeledTable:
+def _read_labeled(path: Path, target: str) -> LabeledTable:
     frame = read_table(path)
-    _check_target_column(frame, target, path.name)
-    missing = _missing_target_rows(frame, target, path.name)
+    return labeled_table(frame, target, name=path.name, source=str(path),
+                         sha256=file_sha256(path))
+
+
+def labeled_table(frame: pd.DataFrame, target: str, *, name: str, source: str,
+                  sha256: str) -> LabeledTable:
+    """Checks the target column and keeps the rows that have a target (with a warning).
+
+    Args:
+        frame: The table, target included, with string column names.
+        target: Name of the target column.
+        name: Short name for messages (a file name, or ``"<DataFrame>"``).
+        source: Where the rows come from, for the summary.
+        sha256: Hash of the source data, for the summary and the fingerprint.
+
+    Returns:
+        The labeled table.
+
+    Raises:
+        DataError: If the target column is missing, is the only column, or has no values.
+
+    Example:
+        >>> frame = pd.DataFrame({"x": [1, 2, 3], "y": ["a", None, "b"]})
+        >>> labeled_table(frame, "y", name="t", source="t", sha256="0").n_dropped
+        1
+    """
+    _check_target_column(frame, target, name)
+    missing = _missing_target_rows(frame, target, name)
     kept = frame[~missing]
-    return _LabeledTable(
-        path=path,
+    return LabeledTable(
+        name=name,
+        source=source,
+        sha256=sha256,
         target=target,
         features=kept.drop(columns=[target]),
         y=kept[target],
@@ -163,7 +239,25 @@ def _missing_target_rows(frame: pd.DataFrame, target: str, source: str) -> np.nd
     return missing
 
 
-def _resolve_task(table: _LabeledTable, target: str, task: str | None) -> str:
+def resolve_task(table: LabeledTable, task: str | None) -> str:
+    """Infers the task from the target, or checks that the given task fits it.
+
+    Args:
+        table: The labeled table.
+        task: The requested task, or None to infer it.
+
+    Returns:
+        The task.
+
+    Raises:
+        DataError: If the target has one distinct value or cannot be used for ``task``.
+
+    Example:
+        >>> frame = pd.DataFrame({"x": [1, 2, 3], "y": [0.5, 1.5, 2.5]})
+        >>> resolve_task(labeled_table(frame, "y", name="t", source="t", sha256="0"), None)
+        'regression'
+    """
+    target = table.target
     n_distinct = table.y.nunique()
     if n_distinct < 2:
         raise DataError(
@@ -179,7 +273,7 @@ def _resolve_task(table: _LabeledTable, target: str, task: str | None) -> str:
     return task
 
 
-def _read_test_table(test_data: Any, target: str, task: str) -> _LabeledTable | None:
+def _read_test_table(test_data: Any, target: str, task: str) -> LabeledTable | None:
     if test_data is None:
         return None
     table = _read_labeled(Path(test_data), target)
@@ -188,7 +282,7 @@ def _read_test_table(test_data: Any, target: str, task: str) -> _LabeledTable | 
     return table
 
 
-def _split(table: _LabeledTable, task: str, **options: Any) -> dict[str, np.ndarray]:
+def _split(table: LabeledTable, task: str, **options: Any) -> dict[str, np.ndarray]:
     labels, classes = None, None
     if task != "regression":
         encoder = TargetEncoder().fit(table.y, task)
@@ -199,8 +293,8 @@ def _split(table: _LabeledTable, task: str, **options: Any) -> dict[str, np.ndar
 
 
 def _make_arrays(
-    table: _LabeledTable,
-    test_table: _LabeledTable | None,
+    table: LabeledTable,
+    test_table: LabeledTable | None,
     rows: dict[str, np.ndarray],
     preprocessor: TabularPreprocessor,
     encoder: TargetEncoder,
@@ -212,44 +306,52 @@ def _make_arrays(
     if test_table is not None:
         arrays["x_test"] = preprocessor.transform(test_table.features, source=test_table.name)
         arrays["y_test"] = encoder.encode(test_table.y, source=test_table.name)
+    elif "test" not in rows:  # nothing held out: the validation part stands in for the test
+        arrays["x_test"], arrays["y_test"] = arrays["x_val"].copy(), arrays["y_val"].copy()
     return arrays
 
 
 def _summary(
-    table: _LabeledTable,
-    test_table: _LabeledTable | None,
+    table: LabeledTable,
+    test_table: LabeledTable | None,
     rows: dict[str, np.ndarray],
     preprocessor: TabularPreprocessor,
     encoder: TargetEncoder,
     arrays: dict[str, np.ndarray],
 ) -> dict[str, Any]:
+    parts = ("train", "val", "test") if test_table is not None or "test" in rows \
+        else ("train", "val")
+    facts = _file_facts(table, test_table)
+    if len(parts) == 2:
+        facts["test_source"] = "validation part (no held-out test part)"
     return {
-        **_file_facts(table, test_table),
+        **facts,
         "column_types": preprocessor.column_types,
         "dropped_columns": preprocessor.dropped_columns,
         "task": encoder.task,
         "target": table.target,
         "n_features": len(preprocessor.feature_names),
-        "split_sizes": {part: len(arrays[f"y_{part}"]) for part in ("train", "val", "test")},
-        "class_counts": _class_counts(encoder, arrays),
+        "split_sizes": {part: len(arrays[f"y_{part}"]) if part in parts else 0
+                        for part in ("train", "val", "test")},
+        "class_counts": _class_counts(encoder, [arrays[f"y_{part}"] for part in parts]),
         "split_sha256": _split_hash(table, test_table, rows),
         "n_rows_dropped_missing_target": table.n_dropped,
     }
 
 
-def _file_facts(table: _LabeledTable, test_table: _LabeledTable | None) -> dict[str, Any]:
+def _file_facts(table: LabeledTable, test_table: LabeledTable | None) -> dict[str, Any]:
     return {
-        "source": str(table.path),
-        "data_sha256": file_sha256(table.path),
-        "test_source": str(test_table.path) if test_table else None,
-        "test_data_sha256": file_sha256(test_table.path) if test_table else None,
+        "source": table.source,
+        "data_sha256": table.sha256,
+        "test_source": test_table.source if test_table else None,
+        "test_data_sha256": test_table.sha256 if test_table else None,
         "n_rows": table.n_rows,
         "n_columns": table.n_columns,
     }
 
 
 def _split_hash(
-    table: _LabeledTable, test_table: _LabeledTable | None, rows: dict[str, np.ndarray]
+    table: LabeledTable, test_table: LabeledTable | None, rows: dict[str, np.ndarray]
 ) -> str:
     """Hashes the file row numbers (0-based, header excluded) of each part."""
     row_ids = {part: table.y.index[positions].tolist() for part, positions in rows.items()}
@@ -258,10 +360,10 @@ def _split_hash(
     return split_sha256(row_ids)
 
 
-def _class_counts(encoder: TargetEncoder, arrays: dict[str, np.ndarray]) -> dict[str, int]:
+def _class_counts(encoder: TargetEncoder, targets: list[np.ndarray]) -> dict[str, int]:
     if encoder.task == "regression":
         return {}
-    labels = np.concatenate([arrays["y_train"], arrays["y_val"], arrays["y_test"]])
+    labels = np.concatenate(targets)
     counts = np.bincount(labels, minlength=encoder.n_classes)
     return {name: int(count) for name, count in zip(encoder.classes, counts)}
 

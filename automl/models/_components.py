@@ -21,6 +21,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from automl import registry
 from automl.data import InputSpec
 from automl.exceptions import ConfigError
 
@@ -257,22 +258,25 @@ def _make_learning_rate(
     return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
 
 
-def make_loss(params: Mapping[str, Any], spec: InputSpec) -> keras.losses.Loss:
+def make_loss(params: Mapping[str, Any], spec: InputSpec) -> Any:
     """Builds the loss for the task: cross-entropy for classification, mse/mae/huber otherwise.
 
     Classification uses ``BinaryCrossentropy`` (binary) or ``CategoricalCrossentropy``
     (multiclass) with ``label_smoothing``; regression uses ``params["loss"]`` (``mse`` by
-    default; ``huber`` has delta 1.0). ``loss: auto`` means the task's default.
+    default; ``huber`` has delta 1.0). ``loss: auto`` means the task's default. A custom loss
+    is used as it is: a name registered with :func:`automl.registry.register_loss`, a
+    ``"module:name"`` reference, or a loss object (see :func:`automl.registry.get_loss`).
 
     Args:
         params: The trial's parameters.
         spec: The dataset's input spec (its task picks the loss family).
 
     Returns:
-        A Keras loss object.
+        A Keras loss object (or a custom loss function).
 
     Raises:
-        ConfigError: If ``loss`` does not fit the task or ``label_smoothing`` is out of [0, 1].
+        ConfigError: If ``loss`` does not fit the task or ``label_smoothing`` is out of [0, 1],
+            or a custom loss cannot be found.
 
     Example:
         >>> from automl.data import InputSpec
@@ -280,6 +284,8 @@ def make_loss(params: Mapping[str, Any], spec: InputSpec) -> keras.losses.Loss:
         >>> type(make_loss({"loss": "huber"}, spec)).__name__
         'Huber'
     """
+    if registry.is_custom_loss(params.get("loss")):
+        return registry.get_loss(params["loss"])
     name = get_choice(params, "loss", LOSSES[spec.task], where=f" for a {spec.task} task")
     if not spec.is_classification:
         return REGRESSION_LOSSES["mse" if name == "auto" else name]()

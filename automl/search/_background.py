@@ -33,7 +33,11 @@ class BackgroundTracking:
         def start() -> Any:
             run = self._tracker.start_trial_run(parent_run_id, trial_number, dict(params),
                                                 tags=dict(tags))
-            on_started(run.run_id)
+            try:
+                on_started(run.run_id)
+            except Exception as error:  # keep the run: it must still be closed
+                _LOGGER.warning("Could not record the MLflow run of trial %d: %s",
+                                trial_number, error)
             return run
 
         return DeferredRun(self._pool, self._pool.submit(start), trial_number)
@@ -56,6 +60,13 @@ class DeferredRun:
 
     def __init__(self, pool: ThreadPoolExecutor, started: Future, trial_number: int) -> None:
         self._pool, self._started, self._number = pool, started, trial_number
+
+    def wait_started(self, timeout: float = 60.0) -> None:
+        """Waits until the run exists (so its id is recorded before the trial is told)."""
+        try:
+            self._started.result(timeout=timeout)
+        except Exception as error:
+            _LOGGER.warning("MLflow run of trial %d not created: %s", self._number, error)
 
     def log_epoch(self, epoch: int, metrics: Mapping[str, float]) -> None:
         """Queues one epoch's metrics."""

@@ -41,8 +41,8 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     trials = study.get_trials(deepcopy=False)
     best = best_trial(trials, job["direction"])
     dataset = Dataset.load(paths.dataset)
-    model = keras.saving.load_model(paths.trial_folder(best.number) / "model.keras",
-                                    safe_mode=True)
+    tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
+    model = keras.saving.load_model(_best_model_file(paths, best, tracker), safe_mode=True)
     outputs = decode_outputs(models.predict_outputs(model, dataset.x_test, dataset.spec), dataset)
     y_true = decode_outputs(dataset.y_test, dataset) if dataset.spec.task == "regression" \
         else dataset.y_test
@@ -59,7 +59,6 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     bundle.save_bundle(output, model=model, preprocessor=dataset.preprocessor,
                        target_encoder=dataset.target_encoder, spec=dataset.spec,
                        metadata=summary)
-    tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
     run_id = best.user_attrs.get("automl.mlflow_run_id")
     if run_id:
         tracker.log_artifacts_to_run(run_id, output, artifact_path="model")
@@ -74,6 +73,19 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
     return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
             "test_scores": scores, "model_path": str(output)}
+
+
+def _best_model_file(paths: Any, best: Any, tracker: Any) -> Path:
+    """The best trial's model file; fetched from its MLflow run if another host trained it."""
+    local = paths.trial_folder(best.number) / "model.keras"
+    if local.exists():
+        return local
+    run_id = best.user_attrs.get("automl.mlflow_run_id")
+    if not run_id:
+        raise FileNotFoundError(f"The model of trial {best.number} is neither at {local} nor "
+                                "logged to MLflow.")
+    folder = tracker.download_artifacts(run_id, "trial_outputs", paths.trial_folder(best.number))
+    return folder / "model.keras"
 
 
 def _save_test_outputs(paths: Any, y_true: Any, outputs: Any, spec: Any) -> None:

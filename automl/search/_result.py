@@ -25,6 +25,15 @@ class SearchResult:
         tracking_uri: MLflow tracking URI; ``parent_run_id`` is the search's run there.
         parent_run_id: MLflow run of the search.
         message: Why the search stopped early, when it did.
+        study_folder: Folder of the study's files (``<root>/studies/<study_name>``), when known.
+
+    Example:
+        >>> import automl
+        >>> result = automl.search("examples/wine.csv", target="cultivar",
+        ...                        n_trials=3, max_epochs=5)              # doctest: +SKIP
+        >>> result.best_value, result.test_scores["accuracy"]            # doctest: +SKIP
+        >>> result.trials_dataframe()[["number", "state", "value"]]      # doctest: +SKIP
+        >>> result.load_best_model().predict(new_rows)                   # doctest: +SKIP
     """
 
     study_name: str
@@ -41,6 +50,7 @@ class SearchResult:
     tracking_uri: str = ""
     parent_run_id: str = ""
     message: str = ""
+    study_folder: str = ""
 
     def trials_dataframe(self) -> Any:
         """All trials of the study as a pandas DataFrame (``optuna.Study.trials_dataframe``)."""
@@ -50,3 +60,57 @@ class SearchResult:
 
         study = optuna.load_study(study_name=self.study_name, storage=open_storage(self.storage))
         return study.trials_dataframe()
+
+    def load_best_model(self) -> Any:
+        """Loads the saved best model with its preprocessing (Keras safe mode, no pickle).
+
+        Returns:
+            An :class:`automl.bundle.ModelBundle`: ``predict(frame)`` takes raw rows and
+            returns ``prediction`` (and ``probability_<class>``) columns.
+
+        Raises:
+            NotFittedError: If the search saved no model (no trial completed).
+        """
+        from automl.bundle import load_bundle
+        from automl.exceptions import NotFittedError
+
+        if not self.model_path:
+            raise NotFittedError(f"Search '{self.study_name}' has no best model: no trial "
+                                 f"completed (status {self.status!r}, trials {self.counts}).")
+        return load_bundle(self.model_path)
+
+    def build_ensemble(self, method: str = "voting", *, top_k: int = 5, **options: Any) -> Any:
+        """Combines the study's best trials into one model (see :mod:`automl.ensembles`).
+
+        Args:
+            method: ``"voting"`` (default), ``"stacking"``, ``"bagging"`` or ``"selection"``.
+            top_k: Number of best COMPLETE trials to combine (default 5).
+            **options: Further fields of ``automl.ensembles.EnsembleConfig`` (``voting``,
+                ``folds``, ``bags``, ``n_workers``, ``output``...).
+
+        Returns:
+            The ``automl.ensembles.EnsembleResult`` (test scores, saved folder, MLflow run).
+
+        Raises:
+            MissingDependencyError: If this installation has no ``automl.ensembles``.
+            ConfigError: If the study folder is unknown or an option is invalid.
+        """
+        import importlib
+
+        from automl.exceptions import ConfigError
+        from automl.exceptions import MissingDependencyError
+
+        try:
+            ensembles = importlib.import_module("automl.ensembles")
+        except ModuleNotFoundError as error:
+            if error.name != "automl.ensembles":
+                raise
+            raise MissingDependencyError(
+                "Building an ensemble needs the automl.ensembles package, which this "
+                "installation lacks. Expected automl with ensembles; update automl."
+            ) from None
+        if not self.study_folder:
+            raise ConfigError(f"Cannot build an ensemble of study '{self.study_name}': its "
+                              "folder is unknown. Expected a result of automl.search().")
+        config = ensembles.EnsembleConfig(method=method, top_k=top_k, **options)
+        return ensembles.build_ensemble(self.study_folder, config)

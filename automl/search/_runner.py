@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
 import optuna
@@ -21,6 +22,7 @@ from optuna.trial import TrialState
 from automl import metrics as metrics_lib
 from automl.config import SearchConfig
 from automl.config import TrainingConfig
+from automl.reports import report_after_search
 from automl.exceptions import ConfigError
 from automl.search._factories import make_pruner
 from automl.search._factories import make_sampler
@@ -37,13 +39,15 @@ from automl.search._study import count_trials
 from automl.search._study import default_storage_url
 from automl.search._study import fail_orphaned_trials
 from automl.search._study import open_storage
+from automl.search._study import retry_crashed_trial
 from automl.search._supervisor import Supervisor
+from automl.search._supervisor import consecutive_failures
 from automl.tracking import MlflowTracker
 from automl.tracking import default_tracking_uri
 from automl.tracking import redact_uri
 
 _RUN_STATUS = {"finished": "FINISHED", "timeout": "FINISHED", "interrupted": "KILLED",
-               "failing": "FAILED"}
+               "terminated": "KILLED", "failing": "FAILED"}
 
 
 def default_study_name(prefix: str = "search") -> str:
@@ -64,9 +68,25 @@ class _Plan:
     context: dict[str, Any]
     grid: list[dict[str, Any]] | None
     n_trials: int
+    model_fn: str | None = None
+    imports: tuple[str, ...] = ()
+
+    def space_fingerprint(self, space: Any) -> str:
+        """Fingerprint of the search space, or of the define-by-run function's name."""
+        if space is not None:
+            return space.fingerprint()
+        return hashlib.sha256(str(self.model_fn).encode("utf-8")).hexdigest()
 
 
-def _plan(dataset: Any, space: Any, config: SearchConfig) -> _Plan:
+def _plan(dataset: Any, space: Any, config: SearchConfig, model_fn: str | None,
+          imports: Sequence[str]) -> _Plan:
+    if (space is None) == (model_fn is None):
+        raise ConfigError("Give either a search space or a model function (define-by-run), "
+                          f"not both or neither. Received: space={space!r}, "
+                          f"model_fn={model_fn!r}.")
+    if model_fn is not None and config.sampler == "grid":
+        raise ConfigError("The grid sampler needs a declared search space; a define-by-run "
+                          "model function has none. Use another sampler.")
     task = dataset.spec.task
     metric = metrics_lib.get_metric(config.metric or metrics_lib.default_metric(task), task)
     study_name = config.study_name or default_study_name()
@@ -78,13 +98,15 @@ def _plan(dataset: Any, space: Any, config: SearchConfig) -> _Plan:
     return _Plan(config, metric, study_name, paths,
                  config.storage or default_storage_url(paths),
                  config.tracking_uri or default_tracking_uri(config.root),
-                 context, grid, n_trials)
+                 context, grid, n_trials, model_fn, tuple(imports))
 
 
 def _open_study(plan: _Plan, space: Any, dataset: Any) -> optuna.Study:
     config = plan.config
     study = optuna.create_study(
-        storage=open_storage(plan.storage_url), study_name=plan.study_name,
+        storage=open_storage(plan.storage_url, heartbeat_interval=config.heartbeat_interval,
+                             max_retries=config.max_retries),
+        study_name=plan.study_name,
         direction=plan.metric.direction, load_if_exists=True,
         sampler=make_sampler(config.sampler, seed=config.seed),
         pruner=make_pruner(config.pruner, max_epochs=config.max_epochs),
@@ -94,7 +116,7 @@ def _open_study(plan: _Plan, space: Any, dataset: Any) -> optuna.Study:
             f"Cannot resume study '{plan.study_name}' with --metric {plan.metric.name}: it "
             f"{study.direction.name.lower()}s its objective. Use another --study-name."
         )
-    check_resume(study, {"space_fingerprint": space.fingerprint(),
+    check_resume(study, {"space_fingerprint": plan.space_fingerprint(space),
                          "data_fingerprint": dataset.fingerprint(),
                          "metric": plan.metric.name}, force=config.force)
     return study
@@ -107,8 +129,11 @@ def _search_params(plan: _Plan, space: Any, dataset: Any) -> dict[str, Any]:
         "sampler": config.sampler, "pruner": config.pruner, "n_trials": plan.n_trials,
         "timeout": config.timeout, "metric": plan.metric.name, "direction": plan.metric.direction,
         "max_epochs": config.max_epochs, "patience": config.patience, "seed": config.seed,
-        "n_workers": config.n_workers, "space": space.name or "custom", "builder": space.builder,
-        "space_fingerprint": space.fingerprint(), "storage": redact_uri(plan.storage_url),
+        "n_workers": config.n_workers,
+        "space": (space.name or "custom") if space is not None else f"function {plan.model_fn}",
+        "builder": space.builder if space is not None else "define-by-run",
+        "space_fingerprint": plan.space_fingerprint(space),
+        "storage": redact_uri(plan.storage_url),
         "data_source": summary.get("source"), "data_sha256": summary.get("data_sha256"),
         "split_sha256": summary.get("split_sha256"), "target": summary.get("target"),
         "task": dataset.spec.task, "n_rows": summary.get("n_rows"),
@@ -129,7 +154,8 @@ def _start_parent_run(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, 
         study.set_user_attr(ATTR_PREFIX + "mlflow_parent_run_id", run_id)
     tracker.log_search_results(run_id, text={
         "data_summary.json": json.dumps(dataset.summary, indent=2, default=str),
-        "search_space.json": json.dumps(space.to_dict(), indent=2, default=str),
+        "search_space.json": json.dumps(space.to_dict() if space is not None
+                                        else {"model_fn": plan.model_fn}, indent=2, default=str),
     })
     return run_id
 
@@ -156,17 +182,60 @@ def _job(plan: _Plan, space: Any, parent_run_id: str, output: Path) -> dict[str,
     config = plan.config
     deadline = time.time() + config.timeout if config.timeout else None
     training = TrainingConfig(metric=plan.metric.name, max_epochs=config.max_epochs,
-                              patience=config.patience, seed=config.seed, deadline=deadline)
+                              patience=config.patience, seed=config.seed, deadline=deadline,
+                              trial_timeout=config.trial_timeout)
     return {
         "study_name": plan.study_name, "study_folder": str(plan.paths.folder),
-        "storage": plan.storage_url, "space": space.to_dict(), "context": plan.context,
+        "storage": plan.storage_url, "space": space.to_dict() if space is not None else None,
+        "model_fn": plan.model_fn, "imports": list(plan.imports), "context": plan.context,
         "training": training.to_dict(), "sampler": config.sampler, "pruner": config.pruner,
         "seed": config.seed, "n_trials": plan.n_trials, "n_workers": config.n_workers,
         "tracking_uri": plan.tracking_uri, "experiment_name": plan.study_name,
         "parent_run_id": parent_run_id, "trials_per_worker": config.trials_per_worker,
         "worker_memory_mb": config.worker_memory_mb, "metric": plan.metric.name,
-        "direction": plan.metric.direction, "output": str(output),
+        "direction": plan.metric.direction, "output": str(output), "cv": config.cv,
+        "heartbeat_interval": config.heartbeat_interval, "max_retries": config.max_retries,
+        "publish_trial_outputs": not plan.storage_url.startswith("journal:"),
     }
+
+
+def _write_json_atomically(path: Path, values: dict[str, Any]) -> None:
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(json.dumps(values, indent=2, default=str), encoding="utf-8")
+    staging.replace(path)
+
+
+def failure_handler(study: optuna.Study, tracker: MlflowTracker, n_trials: int,
+                    max_retries: int, parent_run_id: str) -> Callable[[Any, str], str]:
+    """What to do with a trial about to be failed by reconciliation: retry a crash, close its
+    MLflow run (or record one, if its worker died before creating it); returns the reason."""
+
+    def handle(trial: Any, reason: str) -> str:
+        started = sum(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
+        if started < n_trials:  # the crashed trial holds a slot; a retry needs another
+            reason = retry_crashed_trial(study, trial, reason, 1 + max_retries)
+        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
+        if run_id:
+            tracker.close_stale_trial_run(run_id, reason)
+        else:
+            run = tracker.start_trial_run(parent_run_id, trial.number, dict(trial.params),
+                                          tags={"automl.study_name": study.study_name})
+            run.finish("FAIL", reason=reason)
+        return reason
+
+    return handle
+
+
+def _publish_for_remote_workers(study: optuna.Study, job: dict[str, Any],
+                                tracker: MlflowTracker, paths: StudyPaths) -> None:
+    """Puts what ``automl worker`` needs where another host can read it.
+
+    The job goes into the study itself; with an RDB storage, which other hosts may share, the
+    search dataset (never the test part) goes to the search's MLflow run as artifacts.
+    """
+    study.set_user_attr(ATTR_PREFIX + "job", job)
+    if job["publish_trial_outputs"]:
+        tracker.log_artifacts_to_run(job["parent_run_id"], paths.search_dataset)
 
 
 def _close_runs_of_finished_trials(study: optuna.Study, tracker: MlflowTracker) -> None:
@@ -179,13 +248,17 @@ def _close_runs_of_finished_trials(study: optuna.Study, tracker: MlflowTracker) 
 
 
 def run_search(dataset: Any, space: Any, config: SearchConfig, *,
+               model_fn: str | None = None, imports: Sequence[str] = (),
                stream: TextIO | None = None, quiet: bool = False) -> SearchResult:
     """Runs (or resumes) a search and evaluates its best model on the held-out test part.
 
     Args:
         dataset: A :class:`automl.data.Dataset`.
-        space: A :class:`automl.space.SearchSpace`.
+        space: A :class:`automl.space.SearchSpace`, or ``None`` with ``model_fn``.
         config: Search settings.
+        model_fn: Define-by-run alternative to ``space``: ``"module:function"`` naming a
+            function ``(trial, spec) -> keras.Model`` that samples with the Optuna trial.
+        imports: Modules each worker imports first (for example, one registering builders).
         stream: Where progress lines go (standard error by default).
         quiet: Print no progress.
 
@@ -193,46 +266,76 @@ def run_search(dataset: Any, space: Any, config: SearchConfig, *,
         A :class:`SearchResult`.
 
     Raises:
-        UserInputError: For an invalid metric, space, option or resume, before anything is written.
+        UserInputError: For an invalid metric, space, option or resume (before any write).
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    plan = _plan(dataset, space, config)
+    plan = _plan(dataset, space, config, model_fn, imports)
     study = _open_study(plan, space, dataset)
     tracker = MlflowTracker(plan.tracking_uri, plan.study_name)
     tracker.setup()
     parent_run_id = _start_parent_run(plan, study, tracker, space, dataset)
     _save_datasets(plan, dataset)
 
-    def close_run(trial: Any, reason: str) -> None:
-        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
-        if run_id:
-            tracker.close_stale_trial_run(run_id, reason)
-
+    close_run = failure_handler(study, tracker, plan.n_trials, config.max_retries,
+                                parent_run_id)
     fail_orphaned_trials(study, "worker_died: found running with no live worker at start-up",
                          close_run)
     _close_runs_of_finished_trials(study, tracker)
     _enqueue_grid(study, plan.grid)
     output = Path(config.output) if config.output else plan.paths.best_model
     job = _job(plan, space, parent_run_id, output)
+    _write_json_atomically(plan.paths.folder / "job.json", job)
+    _publish_for_remote_workers(study, job, tracker, plan.paths)
     progress = Progress(plan.n_trials, f"val_{plan.metric.name}", plan.metric.direction,
                         quiet=quiet, stream=stream or sys.stderr)
     progress.skip_existing(study.get_trials(deepcopy=False))
     _announce(progress, plan, study)
-    supervisor = Supervisor(job, study, progress, on_trial_failed=close_run,
-                            deadline=job["training"]["deadline"],
-                            max_consecutive_failures=config.max_consecutive_failures)
-    status = supervisor.run()
-    result = _result(plan, study, status, parent_run_id, supervisor.failure_message)
+    if config.n_workers == 0:
+        status, message = _run_in_process(job, study, progress, config.max_consecutive_failures)
+    else:
+        supervisor = Supervisor(job, study, progress, on_trial_failed=close_run,
+                                deadline=job["training"]["deadline"],
+                                max_consecutive_failures=config.max_consecutive_failures)
+        status, message = supervisor.run(), supervisor.failure_message
+    result = _result(plan, study, status, parent_run_id, message)
     try:
         if status != "interrupted" and result.best_trial is not None:
             final = finalize(job)
             result.test_scores, result.model_path = final["test_scores"], final["model_path"]
+            if config.report:
+                report_after_search(job)
     finally:
         _close_runs_of_finished_trials(study, tracker)
         tracker.end_search_run(parent_run_id, _RUN_STATUS[status])
     progress.echo(top_trials_table(study.get_trials(deepcopy=False), plan.metric.direction,
                                    f"val_{plan.metric.name}", k=5))
     return result
+
+
+def _run_in_process(job: dict[str, Any], study: optuna.Study, progress: Progress,
+                    max_failures: int) -> tuple[str, str]:
+    from automl._quiet import import_keras
+
+    import_keras()
+    from automl.search._trial_loop import run_in_process
+
+    message = ""
+
+    def after_trial() -> bool:
+        nonlocal message
+        trials = study.get_trials(deepcopy=False)
+        progress.update(trials)
+        message = consecutive_failures(trials, max_failures)
+        return bool(message)
+
+    try:
+        run_in_process(job, after_trial)
+    except KeyboardInterrupt:
+        progress.update(study.get_trials(deepcopy=False))
+        return "interrupted", ""
+    deadline = job["training"]["deadline"]
+    timed_out = deadline is not None and time.time() >= deadline
+    return ("failing" if message else "timeout" if timed_out else "finished"), message
 
 
 def _announce(progress: Progress, plan: _Plan, study: optuna.Study) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import os
 import socket
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -59,12 +60,17 @@ def default_storage_url(paths: StudyPaths) -> str:
     return f"journal:{paths.journal}"
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
+def open_storage(url: str, *, heartbeat_interval: int | None = None,
+                 max_retries: int = 2) -> optuna.storages.BaseStorage:
     """Opens an Optuna storage from a URL.
 
     Args:
         url: ``journal:<path>`` (or a path ending in ``.log``/``.journal``) for a journal file,
             ``sqlite:///...``, ``postgresql://...`` or ``mysql://...`` for an RDB storage.
+        heartbeat_interval: For RDB storages, seconds between a running trial's heartbeats; a
+            trial silent for four intervals is failed (its worker, on any host, is gone) and
+            retried at most ``max_retries`` times. ``None``: no heartbeat.
+        max_retries: Retries of a trial failed for a stale heartbeat.
 
     Returns:
         The storage.
@@ -80,10 +86,19 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
             "Invalid value for '--storage': expected a journal file path or a database URL "
             f"such as 'postgresql://user@host/db'. Received: {url!r}."
         )
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
     if url.startswith("sqlite"):
         kwargs = {"connect_args": {"timeout": 30}}
-    return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    if not heartbeat_interval:
+        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url, engine_kwargs=kwargs, heartbeat_interval=int(heartbeat_interval),
+            grace_period=4 * int(heartbeat_interval),
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=max_retries),
+        )
 
 
 def check_resume(study: optuna.Study, expected: Mapping[str, str], *, force: bool) -> list[str]:
@@ -161,7 +176,7 @@ def _aware(moment: datetime.datetime | None) -> datetime.datetime:
 def fail_orphaned_trials(
     study: optuna.Study,
     reason: str | Callable[[optuna.trial.FrozenTrial], str],
-    on_failed: Callable[[optuna.trial.FrozenTrial, str], None] | None = None,
+    on_failed: Callable[[optuna.trial.FrozenTrial, str], str | None] | None = None,
     grace_s: float = 60.0,
 ) -> list[int]:
     """Marks FAIL the RUNNING trials whose worker process on this host is gone.
@@ -172,7 +187,8 @@ def fail_orphaned_trials(
     Args:
         study: The study.
         reason: Failure reason, or a function of the trial returning it.
-        on_failed: Called with ``(trial, reason)`` for each failed trial (closes its MLflow run).
+        on_failed: Called with ``(trial, reason)`` for each trial about to be failed (to retry
+            it, close its MLflow run); may return a final reason to record instead.
         grace_s: A RUNNING trial without an owner is failed only when older than this.
 
     Returns:
@@ -184,14 +200,14 @@ def fail_orphaned_trials(
         if not _orphaned(trial, host, grace_s):
             continue
         why = reason(trial) if callable(reason) else reason
+        if on_failed is not None:
+            why = on_failed(trial, why) or why
         study._storage.set_trial_user_attr(trial._trial_id, ATTR_PREFIX + "fail_reason", why)
         try:
             study.tell(trial.number, state=TrialState.FAIL)
         except (RuntimeError, ValueError):  # finished meanwhile by its worker
             continue
         failed.append(trial.number)
-        if on_failed is not None:
-            on_failed(trial, why)
     return failed
 
 
@@ -201,3 +217,33 @@ def count_trials(study: optuna.Study) -> dict[str, int]:
     for trial in study.get_trials(deepcopy=False):
         counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
     return counts
+
+
+RETRYABLE = ("worker_died", "out_of_memory")
+
+
+def retry_crashed_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial, reason: str,
+                        max_attempts: int) -> str:
+    """Queues a crashed (still RUNNING) trial's parameters again, at most ``max_attempts`` times.
+
+    Only crashes of the worker process are retried (they may be transient: the machine ran out
+    of memory, the process was killed); errors a trial raised itself are not. A configuration
+    that crashes its worker every time ends FAIL with ``crash_loop`` in its reason.
+
+    Args:
+        study: The study.
+        trial: The trial that was just failed.
+        reason: Its failure reason.
+        max_attempts: Attempts allowed for one configuration (the first run included).
+
+    Returns:
+        The final failure reason (``reason``, extended when the retries are spent).
+    """
+    if not reason.startswith(RETRYABLE):
+        return reason
+    attempt = int(trial.user_attrs.get(ATTR_PREFIX + "attempt", 1))
+    if attempt >= max_attempts:
+        return f"{reason}; crash_loop: this configuration failed {attempt} times"
+    study.enqueue_trial(dict(trial.params), skip_if_exists=False, user_attrs={
+        ATTR_PREFIX + "retry_of": trial.number, ATTR_PREFIX + "attempt": attempt + 1})
+    return reason

@@ -20,6 +20,20 @@ from automl.search._worker import worker_main
 _POLL_S = 0.5
 _STOP_GRACE_S = 5.0
 _MAX_STARTUP_CRASHES = 3
+_HARD_MEMORY_FACTOR = 1.5  # a worker is killed mid-trial past 1.5 x its recycling limit
+_TRIAL_TIMEOUT_GRACE_S = 30.0  # after --trial-timeout: time to stop by itself before a kill
+_STALE_CHECK_S = 10.0
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _exit_description(code: int | None) -> str:
@@ -66,17 +80,21 @@ class Supervisor:
         self.deadline, self.max_failures = deadline, max_consecutive_failures
         self.workers: dict[int, multiprocessing.Process] = {}
         self.interrupted = False
+        self.signal_name = ""
         self.failure_message = ""
         self._context = multiprocessing.get_context("spawn")
         self._next_index = 0
         self._startup_crashes = 0
         self._stop_reason: str | None = None
+        self._kill_reasons: dict[int, str] = {}
+        self._last_stale_check = 0.0
 
     def run(self) -> str:
         """Runs the search loop.
 
         Returns:
-            ``"finished"``, ``"timeout"``, ``"interrupted"`` or ``"failing"``.
+            ``"finished"``, ``"timeout"``, ``"interrupted"`` (SIGINT), ``"terminated"``
+            (SIGTERM) or ``"failing"``.
         """
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT,
                                                                           signal.SIGTERM)}
@@ -86,7 +104,8 @@ class Supervisor:
             return status
         finally:
             self._stop_reason = {"timeout": "search_timeout: stopped by the search's time budget",
-                                 "interrupted": "interrupted: the search was stopped"}.get(status)
+                                 "interrupted": "interrupted: the search was stopped",
+                                 "terminated": "interrupted: the search was stopped"}.get(status)
             self._stop_workers()
             self._reap()
             self.progress.update(self.study.get_trials(deepcopy=False))
@@ -96,7 +115,9 @@ class Supervisor:
     def _loop(self) -> str:
         while True:
             self._reap()
+            self._fail_stale_trials()
             trials = self.study.get_trials(deepcopy=False)
+            self._police_workers(trials)
             self.progress.update(trials)
             status = self._stop_status(trials)
             if status is not None:
@@ -104,7 +125,12 @@ class Supervisor:
             self._spawn_missing(trials)
             if not self.workers:
                 past_deadline = self.deadline is not None and time.time() >= self.deadline
-                return "timeout" if past_deadline else "finished"
+                if past_deadline:
+                    return "timeout"
+                if not self._running_elsewhere():
+                    return "finished"
+                time.sleep(_POLL_S)
+                continue
             sentinels = [p.sentinel for p in self.workers.values()]
             multiprocessing.connection.wait(sentinels, timeout=_POLL_S)
 
@@ -113,10 +139,11 @@ class Supervisor:
             for process in self.workers.values():
                 process.kill()
         self.interrupted = True
+        self.signal_name = signal.Signals(signum).name
 
     def _stop_status(self, trials: list[optuna.trial.FrozenTrial]) -> str | None:
         if self.interrupted:
-            return "interrupted"
+            return "terminated" if self.signal_name == "SIGTERM" else "interrupted"
         if self.deadline is not None and time.time() >= self.deadline + _STOP_GRACE_S:
             return "timeout"
         if self._failing(trials):
@@ -164,12 +191,53 @@ class Supervisor:
 
     def _after_exit(self, process: multiprocessing.Process) -> None:
         how = _exit_description(process.exitcode)
-        reason = self._stop_reason or f"worker_died: the worker process {how}"
+        reason = (self._kill_reasons.pop(process.pid, None) or self._stop_reason
+                  or f"worker_died: the worker process {how}")
         failed = fail_orphaned_trials(self.study, reason, self.on_trial_failed)
         if process.exitcode != 0:
             n_finished = sum(t.state.is_finished() for t in self.study.get_trials(deepcopy=False))
             progress = n_finished - process._automl_finished_at_start - len(failed)
             self._startup_crashes = self._startup_crashes + 1 if progress <= 0 and not failed else 0
+
+    def _running_elsewhere(self) -> bool:
+        """True while trials of other processes (``automl worker``, other hosts) still run."""
+        fail_orphaned_trials(self.study, "worker_died: its worker process is gone",
+                             self.on_trial_failed)
+        return any(t.state == TrialState.RUNNING for t in self.study.get_trials(deepcopy=False))
+
+    def _police_workers(self, trials: list[optuna.trial.FrozenTrial]) -> None:
+        """Kills a worker past its hard memory limit, or whose trial ran past its timeout."""
+        limit = float(self.job["worker_memory_mb"]) * _HARD_MEMORY_FACTOR
+        for pid, process in self.workers.items():
+            used = _rss_mb(pid)
+            if used > limit:
+                self._kill(process, f"out_of_memory: the worker used {used:.0f} MB, over "
+                                    f"its hard limit of {limit:.0f} MB")
+        timeout = self.job["training"].get("trial_timeout")
+        if not timeout:
+            return
+        now, grace = time.time(), min(_TRIAL_TIMEOUT_GRACE_S, max(5.0, float(timeout)))
+        for trial in trials:
+            owner = trial.user_attrs.get(ATTR_PREFIX + "worker") or {}
+            started = trial.datetime_start.timestamp() if trial.datetime_start else now
+            if (trial.state == TrialState.RUNNING and owner.get("pid") in self.workers
+                    and now - started > timeout + grace):
+                self._kill(self.workers[owner["pid"]],
+                           f"trial_timeout: still running {now - started:.0f} s after it "
+                           f"started (limit {timeout:g} s); its worker was killed")
+
+    def _kill(self, process: multiprocessing.Process, reason: str) -> None:
+        if process.pid not in self._kill_reasons:
+            self._kill_reasons[process.pid] = reason
+            process.kill()
+
+    def _fail_stale_trials(self) -> None:
+        """With a heartbeat storage (RDB), fails trials whose worker, on any host, went silent."""
+        if time.monotonic() - self._last_stale_check < _STALE_CHECK_S:
+            return
+        self._last_stale_check = time.monotonic()
+        if isinstance(self.study._storage, optuna.storages.RDBStorage):
+            optuna.storages.fail_stale_trials(self.study)
 
     def _stop_workers(self) -> None:
         """SIGTERM every worker (its running trial stops at the next batch), then SIGKILL."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import gc
+import contextlib
+import fcntl
+import importlib
 import logging
 import os
 import signal
+import sys
+import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import keras
 import numpy as np
@@ -18,7 +22,9 @@ from optuna.trial import TrialState
 
 from automl import _faults
 from automl.data import Dataset
+from automl.exceptions import ConfigError
 from automl.exceptions import TrialError
+from automl.search._background import BackgroundTracking
 from automl.search._factories import make_pruner
 from automl.search._factories import make_sampler
 from automl.search._study import ATTR_PREFIX
@@ -63,13 +69,51 @@ def _rss_mb() -> float:
     return 0.0
 
 
+class _Heartbeat:
+    """Records a running trial's heartbeat in an RDB storage from a thread, until stopped."""
+
+    def __init__(self, storage: optuna.storages.BaseStorage, trial_id: int) -> None:
+        interval = storage.get_heartbeat_interval() if isinstance(
+            storage, optuna.storages.RDBStorage) else None
+        self._done = threading.Event()
+        self._thread = None
+        if interval:
+            self._thread = threading.Thread(target=self._beat, args=(storage, trial_id, interval),
+                                            name="automl-heartbeat", daemon=True)
+            self._thread.start()
+
+    def _beat(self, storage: Any, trial_id: int, interval: float) -> None:
+        while not self._done.is_set():
+            try:
+                storage.record_heartbeat(trial_id)
+            except Exception as error:  # a missed beat is retried; the trial goes on
+                logging.getLogger("automl").warning("Heartbeat not recorded: %s", error)
+            self._done.wait(interval)
+
+    def stop(self) -> None:
+        """Stops the heartbeat thread."""
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a", encoding="ascii") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class _FaultCallback(keras.callbacks.Callback):
     def __init__(self, trial_number: int) -> None:
         super().__init__()
         self._number = trial_number
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        _faults.maybe_fail(f"epoch_end:{epoch}", self._number)
+        _faults.maybe_fail(f"epoch_end:{epoch}", self._number, model=self.model)
 
 
 class TrialRunner:
@@ -84,7 +128,8 @@ class TrialRunner:
         self.job = job
         self.paths = StudyPaths(Path(job["study_folder"]))
         self.stop = _StopFlag()
-        storage = open_storage(job["storage"])
+        storage = open_storage(job["storage"], heartbeat_interval=job.get("heartbeat_interval"),
+                               max_retries=int(job.get("max_retries", 2)))
         n_existing = len(storage.get_all_trials(
             storage.get_study_id_from_name(job["study_name"]), deepcopy=False))
         seed = job["seed"]
@@ -96,10 +141,26 @@ class TrialRunner:
                                  else None),
             pruner=make_pruner(job["pruner"], max_epochs=job["training"]["max_epochs"]),
         )
+        for module in job.get("imports", ()):  # modules registering custom builders, losses...
+            importlib.import_module(module)
         self.dataset = Dataset.load(self.paths.search_dataset)
-        self.space = SearchSpace.from_dict(job["space"])
+        self.space = SearchSpace.from_dict(job["space"]) if job.get("space") else None
+        self.model_fn = resolve_callable(job["model_fn"]) if job.get("model_fn") else None
+        self.prebuilt_model: keras.Model | None = None
         self.config = TrainingConfig(**job["training"])
-        self.tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
+        self.tracker = BackgroundTracking(MlflowTracker(job["tracking_uri"],
+                                                        job["experiment_name"]))
+
+    def _budget_lock(self) -> contextlib.AbstractContextManager:
+        """Serializes "count, then ask" between the workers of this host (journal storages).
+
+        Without it, two workers can both see one trial left and both start one. RDB storages
+        are shared by hosts that share no file; there the budget may be overshot by at most
+        the number of workers minus one.
+        """
+        if not self.job["storage"].startswith("journal:"):
+            return contextlib.nullcontext()
+        return _file_lock(self.paths.folder / "ask.lock")
 
     def may_start_trial(self) -> bool:
         """True while the study's budget, the deadline and the stop flag allow a new trial."""
@@ -111,19 +172,28 @@ class TrialRunner:
         started = len(self.study.get_trials(deepcopy=False, states=_LIVE_STATES))
         return started < self.job["n_trials"]
 
-    def run_trial(self) -> None:
-        """Asks the study for a trial, trains it, then records the outcome in Optuna and MLflow."""
-        trial = self.study.ask()
+    def run_trial(self) -> bool:
+        """Asks the study for a trial, trains it, then records the outcome in Optuna and MLflow.
+
+        Returns:
+            False, without starting a trial, once the budget, the deadline or a stop forbid it.
+        """
+        with self._budget_lock():
+            if not self.may_start_trial():
+                return False
+            trial = self.study.ask()
         trial.set_user_attr(ATTR_PREFIX + "worker", process_identity())
+        heartbeat = _Heartbeat(self.study._storage, trial._trial_id)
         run, value = None, None
         state, reason, pruned_epoch = TrialState.COMPLETE, None, None
         try:
-            params = self.space.sample(trial, self.job["context"])
+            params = self._sample(trial)
             run = self.tracker.start_trial_run(
                 self.job["parent_run_id"], trial.number, params,
                 tags={"automl.study_name": self.job["study_name"]},
+                on_started=lambda run_id: trial.set_user_attr(ATTR_PREFIX + "mlflow_run_id",
+                                                              run_id),
             )
-            trial.set_user_attr(ATTR_PREFIX + "mlflow_run_id", run.run_id)
             value = self._train(trial, params, run)
         except optuna.TrialPruned:
             state, pruned_epoch = TrialState.PRUNED, self._last_step(trial)
@@ -135,22 +205,56 @@ class TrialRunner:
         except Exception as error:  # a crashing trial must not kill the search
             state, reason = TrialState.FAIL, _describe(error)
             self._record_traceback(trial, run)
-        finally:
-            keras.backend.clear_session()
-            gc.collect()
+        except KeyboardInterrupt:  # in-process mode: record the trial, then stop
+            self._record(trial, run, TrialState.FAIL, None, reason="interrupted",
+                         pruned_epoch=None)
+            raise
+        finally:  # without the forced full gc.collect (0.4 s with TensorFlow's object graph);
+            keras.backend.clear_session(free_memory=False)  # workers are recycled instead
+            heartbeat.stop()
         self._record(trial, run, state, value, reason=reason, pruned_epoch=pruned_epoch)
+        return True
+
+    def _sample(self, trial: optuna.Trial) -> dict[str, Any]:
+        """Samples the trial's parameters; a define-by-run function also builds the model here."""
+        self.prebuilt_model = None
+        if self.model_fn is None:
+            return self.space.sample(trial, self.job["context"])
+        self.prebuilt_model = self.model_fn(trial, self.dataset.spec)
+        if not isinstance(self.prebuilt_model, keras.Model):
+            raise TypeError(f"The model function {self.job['model_fn']} must return a "
+                            f"keras.Model. Received: {type(self.prebuilt_model).__name__}.")
+        return dict(trial.params)
 
     def _train(self, trial: optuna.Trial, params: dict[str, Any], run: Any) -> float:
+        from automl.training import _cv  # --cv: K folds, each reported to the pruner (step=fold)
+
         _faults.maybe_fail("build", trial.number)
         monitor = f"val_{self.config.metric}"
-        result = train_model(
-            params, self.dataset, self.config, builder=self.space.builder,
-            seed=self.config.seed + trial.number, should_stop=self.stop,
-            callbacks=[EpochLogger(run.log_epoch), _FaultCallback(trial.number),
-                       PruningCallback(trial, monitor=monitor)],
-        )
+        builder = self.space.builder if self.space else "mlp"
+        if self.job.get("cv"):
+            max_epochs, spec = self.config.max_epochs, self.dataset.spec
+            result = _cv.train_cv(
+                params, self.dataset, self.config, n_folds=int(self.job["cv"]), builder=builder,
+                model_factory=(lambda fold: self.prebuilt_model if fold == 0
+                               else self.model_fn(trial, spec)) if self.model_fn else None,
+                seed=self.config.seed + trial.number, should_stop=self.stop,
+                callbacks=lambda fold: [EpochLogger(_cv.fold_logger(run.log_epoch, fold,
+                                                                    max_epochs)),
+                                        _FaultCallback(trial.number)],
+                on_fold_end=_cv.report_fold(trial, run.log_epoch, monitor),
+            )
+        else:
+            result = train_model(
+                params, self.dataset, self.config, model=self.prebuilt_model, builder=builder,
+                seed=self.config.seed + trial.number, should_stop=self.stop,
+                callbacks=[EpochLogger(run.log_epoch), _FaultCallback(trial.number),
+                           PruningCallback(trial, monitor=monitor)],
+            )
         _faults.maybe_fail("artifact_save", trial.number)
         self._save_outputs(trial.number, result)
+        if self.job.get("cv"):  # out-of-fold predictions, beside val_outputs.npy
+            _cv.save_oof_outputs(self.paths.trial_folder(trial.number), result)
         summary = {"best_epoch": result.best_epoch, "n_epochs": result.n_epochs,
                    "fit_seconds": round(result.fit_seconds, 3)}
         for key, value in summary.items():
@@ -176,12 +280,18 @@ class TrialRunner:
     def _record(self, trial: optuna.Trial, run: Any, state: TrialState, value: float | None,
                 *, reason: str | None, pruned_epoch: int | None) -> None:
         """Tells Optuna first (the source of truth), then closes the MLflow run to match."""
+        if run is not None:
+            run.wait_started()  # its id goes on the trial, which is read-only once told
         if reason is not None:
             trial.set_user_attr(ATTR_PREFIX + "fail_reason", reason[:2000])
         if pruned_epoch is not None:
             trial.set_user_attr(ATTR_PREFIX + "pruned_epoch", pruned_epoch)
         if state == TrialState.COMPLETE:
             self.study.tell(trial, value)
+            if run is not None and self.job.get("publish_trial_outputs"):  # for other hosts
+                folder = self.paths.trial_folder(trial.number)
+                for name in ("model.keras", "val_outputs.npy"):
+                    run.log_artifact(folder / name, "trial_outputs")
         else:
             self.study.tell(trial, state=state)
         if run is not None:
@@ -204,6 +314,42 @@ def _describe(error: BaseException) -> str:
     return f"{name}: {error}"
 
 
+def resolve_callable(reference: str) -> Callable[..., Any]:
+    """Resolves ``"module:qualified.name"`` to the object (``__main__`` works in spawned workers).
+
+    Raises:
+        ConfigError: If the module or the name cannot be found.
+    """
+    module_name, _, qualname = reference.partition(":")
+    if module_name == "__main__" and "__mp_main__" in sys.modules:
+        module_name = "__mp_main__"
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as error:
+        raise ConfigError(f"Cannot find {reference!r} in the worker process: {error}. Define "
+                          "it at the top level of an importable module.") from error
+    return target
+
+
+def run_in_process(job: Mapping[str, Any], after_trial: Callable[[], bool]) -> None:
+    """Runs the trials in the calling process (``--workers 0``): no isolation, no start-up cost.
+
+    Args:
+        job: The search job.
+        after_trial: Called after each trial; returning True stops the loop.
+    """
+    runner = TrialRunner(job, index=0)
+    try:
+        while runner.run_trial():
+            runner.tracker.close_pending()
+            if after_trial():
+                return
+    finally:
+        runner.tracker.close()
+
+
 def run_worker(job: Mapping[str, Any], index: int) -> int:
     """Runs trials until the budget is spent, the worker is due for recycling, or SIGTERM.
 
@@ -214,10 +360,10 @@ def run_worker(job: Mapping[str, Any], index: int) -> int:
     logging.getLogger("automl").setLevel(logging.WARNING)
     runner = TrialRunner(job, index)
     _install_sigterm(runner.stop)
-    for _ in range(int(job["trials_per_worker"])):
-        if not runner.may_start_trial():
-            break
-        runner.run_trial()
-        if _rss_mb() > float(job["worker_memory_mb"]):
-            break
+    try:
+        for _ in range(int(job["trials_per_worker"])):
+            if not runner.run_trial() or _rss_mb() > float(job["worker_memory_mb"]):
+                break
+    finally:
+        runner.tracker.close()
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from automl.exceptions import ConfigError
@@ -325,6 +326,16 @@ class MlflowTracker:
             >>> tracker.log_artifacts_to_run(parent, "best_model/")  # doctest: +SKIP
         """
         log_path(self.client, run_id, path, artifact_path)
+
+    def download_artifacts(self, run_id: str, artifact_path: str,
+                           destination: str | PathLike[str]) -> Path:
+        """Copy a run's artifact (file or folder) into a local folder; returns the local path.
+
+        Example:
+            >>> tracker.download_artifacts(parent, "dataset_search", "cache/")  # doctest: +SKIP
+        """
+        Path(destination).mkdir(parents=True, exist_ok=True)
+        return Path(self.client.download_artifacts(run_id, artifact_path, str(destination)))
 
     def _create_run(self, run_name: str, tags: Mapping[str, Any]) -> str:
         run = self.client.create_run(self.experiment_id, tags=tag_dict(tags), run_name=run_name)

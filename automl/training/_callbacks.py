@@ -43,6 +43,7 @@ class EpochEvaluator(keras.callbacks.Callback):
         objective: Name of the objective metric.
         patience: Epochs without improvement before stopping.
         deadline: ``time.time()`` after which training stops, or ``None``.
+        trial_deadline: ``time.time()`` after which this trial fails as ``trial_timeout``.
         should_stop: Optional function polled between batches; True stops the trial.
     """
 
@@ -56,6 +57,7 @@ class EpochEvaluator(keras.callbacks.Callback):
         objective: str,
         patience: int,
         deadline: float | None = None,
+        trial_deadline: float | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__()
@@ -64,6 +66,7 @@ class EpochEvaluator(keras.callbacks.Callback):
         self._metric = metrics_lib.METRICS[objective]
         self._extra = ("accuracy", "log_loss") if task != "regression" else ("rmse", "mae")
         self._patience, self._deadline, self._should_stop = patience, deadline, should_stop
+        self._trial_deadline = trial_deadline
         self.best_value: float | None = None
         self.best_epoch = -1
         self.best_outputs: np.ndarray | None = None
@@ -113,8 +116,11 @@ class EpochEvaluator(keras.callbacks.Callback):
         }
 
     def _check_stop(self) -> None:
-        if self._deadline is not None and time.time() >= self._deadline:
+        now = time.time()
+        if self._deadline is not None and now >= self._deadline:
             raise StopTrial("search_timeout")
+        if self._trial_deadline is not None and now >= self._trial_deadline:
+            raise StopTrial("trial_timeout")
         if self._should_stop is not None and self._should_stop():
             raise StopTrial("interrupted")
 

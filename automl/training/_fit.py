@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
 from automl import models
+from automl import registry
 from automl.config import TrainingConfig
 from automl.training._callbacks import EpochEvaluator
 
@@ -77,6 +78,7 @@ def train_model(
     config: TrainingConfig,
     *,
     builder: str = "mlp",
+    model: keras.Model | None = None,
     seed: int | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     should_stop: Callable[[], bool] | None = None,
@@ -91,8 +93,12 @@ def train_model(
         dataset: A :class:`automl.data.Dataset` (train and validation parts are used).
         config: Training settings.
         builder: Registered model builder name.
+        model: A model built already (define-by-run); compiled here from ``params`` unless it
+            was compiled by its maker.
         seed: Seed for weights and shuffling (defaults to ``config.seed``).
-        callbacks: Extra callbacks, run after the evaluator (pruning, logging).
+        callbacks: Extra callbacks, run after the evaluator (pruning, logging). Callbacks that
+            ``params["callbacks"]`` names (registered names or ``"module:name"``
+            references, see :func:`automl.registry.make_callbacks`) run before them.
         should_stop: Polled between batches; returning True stops the trial.
 
     Returns:
@@ -106,7 +112,8 @@ def train_model(
     spec = dataset.spec
     batch_size = int(params.get("batch_size", 32))
     steps = max(1, math.ceil(len(dataset.x_train) / batch_size))
-    model = models.build_model(builder, params, spec)
+    if model is None:
+        model = models.build_model(builder, params, spec)
     models.compile_model(model, params, spec, steps_per_epoch=steps, max_epochs=config.max_epochs)
     evaluator = EpochEvaluator(
         lambda x: decode_outputs(models.predict_outputs(model, x, spec), dataset),
@@ -116,6 +123,7 @@ def train_model(
         objective=config.metric,
         patience=config.patience,
         deadline=config.deadline,
+        trial_deadline=time.time() + config.trial_timeout if config.trial_timeout else None,
         should_stop=should_stop,
     )
     plateau = _plateau_callback(params, evaluator.monitor, evaluator.mode, config.patience)
@@ -128,7 +136,8 @@ def train_model(
         epochs=config.max_epochs,
         shuffle=True,
         verbose=0,
-        callbacks=[evaluator, *plateau, *callbacks],
+        callbacks=[evaluator, *plateau, *registry.make_callbacks(params.get("callbacks")),
+                   *callbacks],
     )
     return FitResult(
         model=model,

@@ -65,6 +65,8 @@ def test_classification_search_tracks_resumes_and_predicts(run_cli, store, tiny_
     assert parent.data.params["n_rows"] == str(569 - 120)
     assert "version_keras" in parent.data.params and "data_sha256" in parent.data.params
 
+    report = StudyPaths.for_study(store, "cancer").folder / "report"
+    assert (report / "report.html").exists() and len(list(report.glob("*.png"))) >= 5
     model = StudyPaths.for_study(store, "cancer").best_model
     saved = json.loads((model / "metadata.json").read_text())
     assert saved["trial_number"] == study.best_trial.number
@@ -89,7 +91,7 @@ def test_regression_search_and_prediction_match_test_scores(run_cli, store, tmp_
     frame.drop(test.index).to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
     result = run_cli("search", tmp_path / "train.csv", "--target", "progression",
-                     "--test-data", tmp_path / "test.csv", "--root", store, "--study-name", "dia",
+                     "--test-data", tmp_path / "test.csv", "--root", store, "--study-name", "dia", "--no-report",
                      "--n-trials", "2", "--max-epochs", "4", "--sampler", "random")
     assert result.code == 0, result.err
     assert "rmse" in result.out and "r2" in result.out
@@ -112,7 +114,7 @@ def test_grid_visits_every_combination_exactly_once(run_cli, store, tmp_path, ca
         "  units: {type: categorical, choices: [8, 16]}\n", encoding="utf-8")
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", space,
                      "--sampler", "grid", "--pruner", "none", "--n-trials", "50",
-                     "--max-epochs", "1", "--root", store, "--study-name", "grid")
+                     "--max-epochs", "1", "--root", store, "--study-name", "grid", "--no-report")
     assert result.code == 0, result.err
     assert "The grid has 6 combinations" in result.err
     study = load_study(store, "grid")
@@ -132,7 +134,7 @@ def test_pruner_prunes_a_hopeless_trial(run_cli, store, tmp_path, cancer_split):
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", space,
                      "--sampler", "grid", "--pruner", "sha", "--metric", "log_loss",
                      "--max-epochs", "8", "--patience", "8", "--root", store,
-                     "--study-name", "prune")
+                     "--study-name", "prune", "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "prune")
     by_rate = {t.params["learning_rate"]: t for t in study.trials}
@@ -154,7 +156,7 @@ def test_killed_worker_fails_its_trial_and_the_search_goes_on(run_cli, store, ti
     monkeypatch.setenv("AUTOML_FAULT", "epoch_end:0@1=sigkill")
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
                      "--n-trials", "3", "--max-epochs", "2", "--sampler", "random",
-                     "--root", store, "--study-name", "killed")
+                     "--root", store, "--study-name", "killed", "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "killed")
     assert states(study) == {0: "COMPLETE", 1: "FAIL", 2: "COMPLETE"}
@@ -177,7 +179,7 @@ def test_nan_loss_fails_the_trial_which_is_never_best(run_cli, store, tmp_path):
         "  loss: {type: fixed, value: mse}\n", encoding="utf-8")
     result = run_cli("search", tmp_path / "d.csv", "--target", "progression", "--space", space,
                      "--sampler", "grid", "--pruner", "none", "--max-epochs", "3",
-                     "--root", store, "--study-name", "nan")
+                     "--root", store, "--study-name", "nan", "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "nan")
     by_rate = {t.params["learning_rate"]: t for t in study.trials}
@@ -194,7 +196,7 @@ def test_timeout_stops_a_running_trial_and_keeps_the_best(run_cli, store, tiny_s
     monkeypatch.setenv("AUTOML_FAULT", "epoch_end:0@1=hang")
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
                      "--n-trials", "5", "--max-epochs", "2", "--sampler", "random",
-                     "--timeout", "40", "--root", store, "--study-name", "timeout")
+                     "--timeout", "40", "--root", store, "--study-name", "timeout", "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "timeout")
     assert study.trials[0].state.name == "COMPLETE"

@@ -1,0 +1,33 @@
+"""``automl worker --study-name NAME --storage URL``: add this host's workers to a search."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--study-name", required=True, help="The study to join.")
+@click.option("--storage", required=True,
+              help="Optuna storage URL of the study, e.g. postgresql://user@db-host/automl.")
+@click.option("--root", default="mlruns", show_default=True,
+              help="Local folder for the dataset copy and the trials' files.")
+@click.option("--tracking-uri", help="MLflow tracking URI, if it differs from the search's.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Worker processes on this host.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no progress.")
+def worker(study_name: str, storage: str, root: str, tracking_uri: str | None, workers: int,
+           quiet: bool) -> int:
+    """Run trials of a study that `automl search` started, from this or another host.
+
+    The search job and its dataset are read from the storage and the MLflow tracking server,
+    so every host needs only these two addresses. Stops when the study's budget is spent.
+    """
+    from automl.exceptions import ConfigError
+    from automl.search._join import join_study
+
+    if workers < 1:
+        raise ConfigError(f"Invalid value for '--workers': expected an integer >= 1. "
+                          f"Received: {workers}.")
+    status = join_study(study_name, storage, root=root, tracking_uri=tracking_uri,
+                        n_workers=workers, quiet=quiet)
+    return {"interrupted": 130, "terminated": 143, "failing": 1}.get(status, 0)

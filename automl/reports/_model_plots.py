@@ -1,0 +1,282 @@
+"""How a final model fails on the held-out test part, drawn by scikit-learn's displays.
+
+The inputs are ``*_test_outputs.npz`` files in the study folder (no Keras needed):
+``best_test_outputs.npz`` is written by the final evaluation of the best trial; an ensemble
+writes ``<label>_test_outputs.npz`` in the same format (``y_true``, ``outputs``, ``class_names``,
+``task``). Classification gets a confusion matrix and ROC and precision-recall curves;
+regression gets predicted-versus-true and residual plots.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from automl.reports._figures import PlotSkipped
+from automl.reports._figures import new_figure
+
+__all__ = ["OUTPUTS_SUFFIX", "ModelOutputs", "find_model_outputs", "model_plot_makers"]
+
+OUTPUTS_SUFFIX = "_test_outputs.npz"
+_MAX_CURVES = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelOutputs:
+    """A model's outputs on the held-out test part, in metric units.
+
+    Args:
+        label: Which model: ``"best"`` or an ensemble's label.
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        y_true: Class indices, or target values in original units.
+        outputs: Class probabilities ``(n, k)``, or predictions in original units.
+        class_names: Class names, index-aligned with the probability columns (empty for
+            regression).
+
+    Example:
+        >>> import numpy as np
+        >>> outputs = ModelOutputs("best", "binary", np.array([0, 1]),
+        ...                        np.array([[0.8, 0.2], [0.3, 0.7]]), ["no", "yes"])
+        >>> outputs.title
+        'best model'
+    """
+
+    label: str
+    task: str
+    y_true: np.ndarray
+    outputs: np.ndarray
+    class_names: list[str]
+
+    @classmethod
+    def load(cls, path: Path) -> ModelOutputs:
+        """Reads a ``<label>_test_outputs.npz`` file (without pickle).
+
+        Args:
+            path: The file.
+
+        Returns:
+            The outputs, labelled by the file name's prefix.
+
+        Example:
+            >>> ModelOutputs.load(Path("studies/s/best_test_outputs.npz")).task  # doctest: +SKIP
+            'binary'
+        """
+        with np.load(path, allow_pickle=False) as saved:
+            return cls(label=path.name.removesuffix(OUTPUTS_SUFFIX), task=str(saved["task"]),
+                       y_true=saved["y_true"], outputs=saved["outputs"],
+                       class_names=[str(name) for name in saved["class_names"]])
+
+    @property
+    def title(self) -> str:
+        """Display name: ``"best model"`` or the ensemble's label."""
+        return "best model" if self.label == "best" else self.label.replace("_", " ")
+
+
+def find_model_outputs(folder: Path) -> list[ModelOutputs]:
+    """Loads every ``*_test_outputs.npz`` of a study folder, the best model first.
+
+    Args:
+        folder: The study folder.
+
+    Returns:
+        The outputs found (empty if the best model was never evaluated).
+
+    Example:
+        >>> [o.label for o in find_model_outputs(Path("mlruns/studies/s"))]  # doctest: +SKIP
+        ['best', 'ensemble']
+    """
+    paths = sorted(folder.glob(f"*{OUTPUTS_SUFFIX}"),
+                   key=lambda p: (p.name != f"best{OUTPUTS_SUFFIX}", p.name))
+    return [ModelOutputs.load(path) for path in paths if not path.name.startswith(".")]
+
+
+def model_plot_makers(model: ModelOutputs) -> dict[str, Callable[[], Any]]:
+    """The plots of one model by name (``<label>_<plot>``), each a function making the figure.
+
+    Args:
+        model: The model's test outputs.
+
+    Returns:
+        ``{name: make_figure}``: confusion matrix, ROC and PR curves for classification;
+        predicted-versus-true and residuals for regression.
+
+    Example:
+        >>> sorted(model_plot_makers(outputs))  # doctest: +SKIP
+        ['best_confusion_matrix', 'best_pr_curve', 'best_roc_curve']
+    """
+    if model.task == "regression":
+        makers = {"predicted_vs_true": predicted_vs_true, "residuals": residuals}
+    else:
+        makers = {"confusion_matrix": confusion_matrix, "roc_curve": roc_curves,
+                  "pr_curve": precision_recall_curves}
+    return {f"{model.label}_{name}": _bind(make, model) for name, make in makers.items()}
+
+
+def _bind(make: Callable[[ModelOutputs], Any], model: ModelOutputs) -> Callable[[], Any]:
+    return lambda: make(model)
+
+
+def confusion_matrix(model: ModelOutputs) -> Any:
+    """Confusion matrix of the predicted classes (argmax of the probabilities).
+
+    Args:
+        model: Classification outputs.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> confusion_matrix(outputs).savefig("confusion.png")  # doctest: +SKIP
+    """
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    k = len(model.class_names)
+    figure, axes = new_figure(max(5.0, 0.6 * k + 3.5), max(4.0, 0.5 * k + 3.0))
+    ConfusionMatrixDisplay.from_predictions(
+        model.y_true, model.outputs.argmax(axis=1), labels=list(range(k)),
+        display_labels=model.class_names, ax=axes, cmap="Blues", colorbar=True,
+        xticks_rotation=45 if k > 4 else "horizontal")
+    axes.set_title(f"Confusion matrix of the {model.title} on the test part "
+                   f"({len(model.y_true)} rows)")
+    return figure
+
+
+def _curve_classes(model: ModelOutputs) -> list[int]:
+    """Classes with a curve: the positive class (binary) or each present class (one-vs-rest)."""
+    present = set(np.unique(model.y_true).tolist())
+    if len(present) < 2:
+        raise PlotSkipped("the test part holds a single class, so the curve is undefined")
+    if model.task == "binary":
+        return [1]
+    return [k for k in range(len(model.class_names)) if k in present][:_MAX_CURVES]
+
+
+def roc_curves(model: ModelOutputs) -> Any:
+    """ROC curve (binary) or one-vs-rest ROC curves per class (multiclass).
+
+    Args:
+        model: Classification outputs.
+
+    Returns:
+        The figure.
+
+    Raises:
+        PlotSkipped: If the test part holds a single class.
+
+    Example:
+        >>> roc_curves(outputs).savefig("roc.png")  # doctest: +SKIP
+    """
+    from sklearn.metrics import RocCurveDisplay
+
+    classes = _curve_classes(model)
+    figure, axes = new_figure(6.0, 5.0)
+    for position, k in enumerate(classes):
+        RocCurveDisplay.from_predictions(
+            model.y_true == k, model.outputs[:, k], pos_label=True, ax=axes,
+            name=_curve_name(model, k), plot_chance_level=position == len(classes) - 1)
+    axes.set(xlabel="false positive rate", ylabel="true positive rate",
+             title=f"ROC curve of the {model.title} on the test part")
+    return figure
+
+
+def precision_recall_curves(model: ModelOutputs) -> Any:
+    """Precision-recall curve (binary) or one-vs-rest curves per class (multiclass).
+
+    Args:
+        model: Classification outputs.
+
+    Returns:
+        The figure.
+
+    Raises:
+        PlotSkipped: If the test part holds a single class.
+
+    Example:
+        >>> precision_recall_curves(outputs).savefig("pr.png")  # doctest: +SKIP
+    """
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    classes = _curve_classes(model)
+    figure, axes = new_figure(6.0, 5.0)
+    for k in classes:
+        PrecisionRecallDisplay.from_predictions(
+            model.y_true == k, model.outputs[:, k], pos_label=True, ax=axes,
+            name=_curve_name(model, k), plot_chance_level=len(classes) == 1)
+    axes.set(xlabel="recall", ylabel="precision",
+             title=f"Precision-recall curve of the {model.title} on the test part")
+    return figure
+
+
+def _curve_name(model: ModelOutputs, k: int) -> str:
+    if model.task == "binary":
+        return f"positive class '{model.class_names[k]}'"
+    return f"'{model.class_names[k]}' vs rest"
+
+
+def _regression_values(model: ModelOutputs) -> tuple[np.ndarray, np.ndarray]:
+    y_true = np.asarray(model.y_true, dtype=np.float64).ravel()
+    predicted = np.asarray(model.outputs, dtype=np.float64).ravel()
+    if len(y_true) < 2:
+        raise PlotSkipped(f"needs 2 test rows, found {len(y_true)}")
+    return y_true, predicted
+
+
+def predicted_vs_true(model: ModelOutputs) -> Any:
+    """Predicted against true target values, with the diagonal of perfect predictions.
+
+    Args:
+        model: Regression outputs.
+
+    Returns:
+        The figure.
+
+    Raises:
+        PlotSkipped: With fewer than 2 test rows.
+
+    Example:
+        >>> predicted_vs_true(outputs).savefig("predicted.png")  # doctest: +SKIP
+    """
+    from sklearn.metrics import PredictionErrorDisplay
+
+    y_true, predicted = _regression_values(model)
+    figure, axes = new_figure(6.0, 5.5)
+    PredictionErrorDisplay.from_predictions(y_true, predicted, kind="actual_vs_predicted",
+                                            ax=axes, random_state=0,
+                                            scatter_kwargs={"alpha": 0.6})
+    axes.set_title(f"True against predicted values of the {model.title} (test part)")
+    return figure
+
+
+def residuals(model: ModelOutputs) -> Any:
+    """Residuals against predicted values, and their distribution.
+
+    Args:
+        model: Regression outputs.
+
+    Returns:
+        The figure.
+
+    Raises:
+        PlotSkipped: With fewer than 2 test rows.
+
+    Example:
+        >>> residuals(outputs).savefig("residuals.png")  # doctest: +SKIP
+    """
+    from sklearn.metrics import PredictionErrorDisplay
+
+    y_true, predicted = _regression_values(model)
+    figure, (scatter, histogram) = new_figure(11.0, 4.5, ncols=2)
+    PredictionErrorDisplay.from_predictions(y_true, predicted, kind="residual_vs_predicted",
+                                            ax=scatter, random_state=0,
+                                            scatter_kwargs={"alpha": 0.6})
+    scatter.set_title("Residuals against predicted values")
+    histogram.hist(y_true - predicted, bins="auto", color="tab:blue", edgecolor="white")
+    histogram.axvline(0.0, color="black", linestyle="--", linewidth=1)
+    histogram.set_xlabel("residual (true - predicted)")
+    histogram.set_ylabel("test rows")
+    histogram.set_title("Distribution of the residuals")
+    figure.suptitle(f"Residuals of the {model.title} on the test part")
+    return figure
