@@ -121,8 +121,10 @@ def search(
     imports: Sequence[str] = (),
     loss: Any = None,
     callbacks: Sequence[Any] = (),
+    report: bool = True,
     quiet: bool = False,
     stream: TextIO | None = None,
+    **options: Any,
 ) -> Any:
     """Searches Keras models for the data, tracks every trial in MLflow, keeps the best one.
 
@@ -168,8 +170,11 @@ def search(
             name, a ``"module:name"`` reference, or a loss object.
         callbacks: Keras callbacks for every trial: registered names, references, or
             callback classes, factories or instances.
+        report: Write the plots and the HTML report at the end (default True).
         quiet: Print no progress.
         stream: Where progress lines go (standard error by default).
+        **options: Further fields of :class:`~automl.config.SearchConfig`, such as
+            ``trial_timeout``, ``max_retries``, ``cv``, ``devices`` or ``mixed_precision``.
 
     Returns:
         A :class:`~automl.search.SearchResult`.
@@ -184,19 +189,17 @@ def search(
         >>> result.best_params, result.test_scores["roc_auc"]             # doctest: +SKIP
     """
     from automl import _custom
-    from automl.config import SearchConfig
     from automl.search import run_search
     from automl.search._study import StudyPaths
 
     modules = _custom.import_modules(imports)
     metric_name, metric_modules = _custom.metric_name(metric)
-    config = SearchConfig(
-        n_trials=n_trials, timeout=timeout, metric=metric_name, sampler=sampler, pruner=pruner,
-        seed=seed, max_epochs=max_epochs, patience=patience,
-        study_name=study_name or _new_study_name(data), storage=storage,
-        tracking_uri=tracking_uri, root=os.fspath(root),
-        output=None if output is None else os.fspath(output), n_workers=n_workers, force=force,
-    )
+    config = _search_config(options, n_trials=n_trials, timeout=timeout, metric=metric_name,
+                            sampler=sampler, pruner=pruner, seed=seed, max_epochs=max_epochs,
+                            patience=patience, study_name=study_name or _new_study_name(data),
+                            storage=storage, tracking_uri=tracking_uri, root=os.fspath(root),
+                            output=None if output is None else os.fspath(output),
+                            n_workers=n_workers, force=force, report=report)
     dataset = load_data(data, target, task=task, test_data=test_data, seed=seed)
     function = _custom.model_fn_reference(model_fn)
     chosen = _custom.prepare_space(_resolve_space(space, function), function,
@@ -206,6 +209,20 @@ def search(
                         quiet=quiet)
     result.study_folder = str(StudyPaths.for_study(config.root, result.study_name).folder)
     return result
+
+
+def _search_config(options: Mapping[str, Any], **settings: Any) -> Any:
+    """Builds the validated SearchConfig; unknown option names are a ConfigError."""
+    import dataclasses
+
+    from automl.config import SearchConfig
+
+    known = {field.name for field in dataclasses.fields(SearchConfig)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"Unknown search options {unknown}. Expected keyword arguments of "
+                          f"automl.search or SearchConfig fields: {sorted(known)}.")
+    return SearchConfig(**{**settings, **options})
 
 
 def _new_study_name(data: Any) -> str:

@@ -51,6 +51,9 @@ class SearchConfig:
         heartbeat_interval: With an RDB storage, seconds between heartbeats of a running trial;
             a trial silent for four intervals (its host died) is failed and retried.
         report: Write the plots and the HTML report at the end of the search.
+        devices: GPU ids; worker slot ``i`` is pinned to ``devices[i % len(devices)]``. Empty:
+            workers see no GPU choice (whatever the framework finds).
+        mixed_precision: Train with the ``mixed_float16`` policy (for GPUs; slow on CPUs).
 
     Example:
         >>> SearchConfig(n_trials=10, sampler="random").pruner
@@ -79,6 +82,8 @@ class SearchConfig:
     max_retries: int = 2
     heartbeat_interval: int = 30
     report: bool = True
+    devices: tuple[str, ...] = ()
+    mixed_precision: bool = False
     cv: int | None = None  # --cv K: a trial's objective is its mean over K folds (2..20)
 
     def __post_init__(self) -> None:

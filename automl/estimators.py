@@ -12,7 +12,8 @@ dropped, as by ``automl search``.
 
 Defaults suit small data: trials run in the calling process (``n_workers=0``), and the study
 and MLflow runs go to a temporary store deleted when Python exits (give ``root`` or
-``tracking_uri`` to keep them).
+``tracking_uri`` to keep them). No plots or HTML report are written per ``fit``; run
+``automl report --study-name NAME --root ROOT`` on a kept study for them.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class _AutoMLEstimator(BaseEstimator):
             study_name=f"{self.study_name or type(self).__name__}-{uuid.uuid4().hex[:12]}",
             tracking_uri=self.tracking_uri, root=self.root or temporary_root(),
             n_workers=self.n_workers, model_fn=self.model_fn,
-            imports=self.imports, loss=self.loss, callbacks=self.callbacks,
+            imports=self.imports, loss=self.loss, callbacks=self.callbacks, report=False,
             quiet=not self.verbose)
         if result.model_path is None:
             raise DataError(f"{type(self).__name__}.fit found no model: no trial completed "
@@ -224,7 +225,7 @@ class AutoMLClassifier(ClassifierMixin, _AutoMLEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise DataError(f"AutoMLClassifier needs at least 2 classes in y. Received 1 "
-                            f"class: {self.classes_[0]!r}.")
+                            f"class: {self.classes_.tolist()[0]!r}.")
         task = "binary" if len(self.classes_) == 2 else "multiclass"
         bundle = self._search(frame, y, task)
         self._class_columns = bundle.target_encoder.encode(pd.Series(self.classes_))

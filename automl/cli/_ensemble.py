@@ -105,8 +105,8 @@ def _run(study_folder: Path, config: Any, quiet: bool, data: str | None = None) 
     return 0
 
 
-def ensemble_after_search(study_folder: Path, *, method: str, top_k: int, n_workers: int,
-                          quiet: bool, data: str | None) -> int:
+def ensemble_after_search(study_folder: Path, *, method: str, top_k: int,
+                          n_workers: int | None, quiet: bool, data: str | None) -> int:
     """The ensemble step of ``automl search --ensemble METHOD --top-k K``.
 
     Returns:
@@ -114,7 +114,7 @@ def ensemble_after_search(study_folder: Path, *, method: str, top_k: int, n_work
     """
     from automl.ensembles import EnsembleConfig
 
-    config = EnsembleConfig(method=method, top_k=top_k, n_workers=max(1, n_workers))
+    config = EnsembleConfig(method=method, top_k=top_k, n_workers=max(1, n_workers or 1))
     return _run(study_folder, config, quiet, data)
 
 

@@ -81,8 +81,11 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
               help="Folder of the local store: studies, MLflow database and artifacts.")
 @click.option("--output", "-o", help="Folder for the best model "
               "(default: <root>/studies/<study>/best_model).")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="Worker processes running trials in parallel (0: in this process).")
+@click.option("--workers", type=int, help="Worker processes running trials in parallel "
+              "(default: one per visible GPU, else 1; 0: in this process).")
+@click.option("--gpus", help="GPUs for the workers: 'all' (default), 'none', or ids like '0,1'; "
+              "each worker is pinned to one.")
+@click.option("--mixed-precision", is_flag=True, help="Train in mixed_float16 (for GPUs).")
 @click.option("--trial-timeout", type=float,
               help="Seconds one trial may run before it is stopped and failed.")
 @click.option("--max-retries", type=int, default=2, show_default=True,
@@ -105,7 +108,8 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
            space: str, sampler: str, pruner: str, n_trials: int, timeout: float | None,
            metric: str | None, max_epochs: int, patience: int, seed: int,
            study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
-           output: str | None, workers: int, trial_timeout: float | None, max_retries: int,
+           output: str | None, workers: int | None, gpus: str | None, mixed_precision: bool,
+           trial_timeout: float | None, max_retries: int,
            max_failures: int, worker_memory_mb: int, report: bool, force: bool, cv: int | None,
            ensemble: str | None, top_k: int, quiet: bool) -> int:
     """Search Keras models for the CSV file DATA, predicting the column --target.
@@ -114,15 +118,19 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
     process, and is logged to MLflow. The best model is scored on a held-out test part and
     saved as a folder that `automl predict` takes.
     """
+    from automl._devices import plan_devices
+    from automl._devices import visible_gpus
     from automl.config import SearchConfig
     from automl.search import default_study_name
     from automl.space import load_space
 
+    devices = plan_devices(workers, gpus, visible_gpus() if gpus != "none" else [])
     config = SearchConfig(
         n_trials=n_trials, timeout=timeout, metric=metric, sampler=sampler, pruner=pruner,
         seed=seed, max_epochs=max_epochs, patience=patience, study_name=study_name,
         storage=storage, tracking_uri=tracking_uri, root=root, output=output,
-        n_workers=workers, force=force, cv=cv, trial_timeout=trial_timeout,
+        n_workers=devices.n_workers, devices=devices.devices, mixed_precision=mixed_precision,
+        force=force, cv=cv, trial_timeout=trial_timeout,
         max_retries=max_retries, max_consecutive_failures=max_failures,
         worker_memory_mb=worker_memory_mb, report=report,
     )
@@ -147,8 +155,9 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
         from automl.search._study import StudyPaths
 
         folder = StudyPaths.for_study(root, result.study_name).folder
-        code = ensemble_after_search(folder, method=ensemble, top_k=top_k, n_workers=workers,
-                                     quiet=quiet, data=str(data)) or code
+        code = ensemble_after_search(folder, method=ensemble, top_k=top_k,
+                                     n_workers=config.n_workers, quiet=quiet,
+                                     data=str(data)) or code
     return code
 
 

@@ -30,6 +30,7 @@ from automl.training._cv import load_oof_outputs
 __all__ = ["Member", "StudySource", "find_study_folder"]
 
 _JOB = "job.json"
+_PUBLISHED = "trial_outputs"
 MAX_KEPT_MODELS = 20
 
 
@@ -176,6 +177,24 @@ class StudySource:
     def _member(self, trial: optuna.trial.FrozenTrial) -> Member:
         params = dict(trial.params) if self.space is None else self.space.sample(
             optuna.trial.FixedTrial(trial.params), self.job["context"])
+        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
         return Member(number=trial.number, value=float(trial.value), params=params,
-                      run_id=trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id"),
-                      folder=self.paths.trial_folder(trial.number))
+                      run_id=run_id, folder=self._trial_files(trial.number, run_id))
+
+    def _trial_files(self, number: int, run_id: str | None) -> Path:
+        """The folder with the trial's model and validation predictions.
+
+        A trial trained on another host (``automl worker``) published them to its MLflow run
+        (``trial_outputs/``); they are fetched once into ``trials/<n>/trial_outputs/``.
+        """
+        local = self.paths.trial_folder(number)
+        fetched = local / _PUBLISHED
+        for folder in (local, fetched):
+            if (folder / "val_outputs.npy").is_file():
+                return folder
+        if not run_id or not self.job.get("publish_trial_outputs"):
+            return local
+        from automl.tracking import MlflowTracker
+
+        tracker = MlflowTracker(self.job["tracking_uri"], self.job["experiment_name"])
+        return tracker.download_artifacts(run_id, _PUBLISHED, local)

@@ -43,7 +43,8 @@ def _fetch_dataset(job: dict[str, Any], paths: StudyPaths) -> None:
 
 
 def join_study(study_name: str, storage_url: str, *, root: str = "mlruns",
-               tracking_uri: str | None = None, n_workers: int = 1, quiet: bool = False,
+               tracking_uri: str | None = None, n_workers: int = 1,
+               devices: tuple[str, ...] = (), quiet: bool = False,
                stream: TextIO | None = None) -> str:
     """Runs worker processes on this host for a study that ``automl search`` started.
 
@@ -57,6 +58,7 @@ def join_study(study_name: str, storage_url: str, *, root: str = "mlruns",
         root: Local folder for the dataset copy and the trials' files.
         tracking_uri: MLflow tracking URI, if it differs from the one the search uses.
         n_workers: Worker processes on this host.
+        devices: GPU ids of this host for the worker slots (see :mod:`automl._devices`).
         quiet: Print no progress.
         stream: Where progress goes (standard error by default).
 
@@ -65,7 +67,8 @@ def join_study(study_name: str, storage_url: str, *, root: str = "mlruns",
     """
     job = _load_job(study_name, storage_url)
     paths = StudyPaths.for_study(root, study_name)
-    job.update(study_folder=str(paths.folder), storage=storage_url, n_workers=n_workers)
+    job.update(study_folder=str(paths.folder), storage=storage_url, n_workers=n_workers,
+               devices=list(devices))
     if tracking_uri:
         job["tracking_uri"] = tracking_uri
     _fetch_dataset(job, paths)

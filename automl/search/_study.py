@@ -131,8 +131,9 @@ def check_resume(study: optuna.Study, expected: Mapping[str, str], *, force: boo
 
 
 def process_identity() -> dict[str, Any]:
-    """Identifies this process: host, pid and start time (so a reused pid is not mistaken)."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+    """Identifies this process: host, pid, start time (so a reused pid is not mistaken), GPU."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid()),
+            "device": os.environ.get("CUDA_VISIBLE_DEVICES")}
 
 
 def _start_time(pid: int) -> str | None:

@@ -173,12 +173,15 @@ class Supervisor:
     def _spawn(self, n_finished: int) -> None:
         index = self._next_index
         self._next_index += 1
+        taken = {p._automl_slot for p in self.workers.values()}  # type: ignore[attr-defined]
+        slot = min(set(range(len(self.workers) + 1)) - taken)  # a replacement keeps its GPU
         process = self._context.Process(
-            target=worker_main, args=(dict(self.job), index, os.getpid()),
+            target=worker_main, args=(dict(self.job), index, os.getpid(), slot),
             name=f"automl-worker-{index}", daemon=False,
         )
         process.start()
         process._automl_finished_at_start = n_finished  # type: ignore[attr-defined]
+        process._automl_slot = slot  # type: ignore[attr-defined]
         self.workers[process.pid] = process
 
     def _reap(self) -> None:

@@ -187,6 +187,8 @@ class TrialRunner:
         run, value = None, None
         state, reason, pruned_epoch = TrialState.COMPLETE, None, None
         try:
+            if self.job.get("mixed_precision"):  # clear_session() resets it after each trial
+                keras.mixed_precision.set_global_policy("mixed_float16")
             params = self._sample(trial)
             run = self.tracker.start_trial_run(
                 self.job["parent_run_id"], trial.number, params,

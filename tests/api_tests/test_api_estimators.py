@@ -20,9 +20,8 @@ import automl
 from automl.exceptions import ConfigError
 from automl.exceptions import DataError
 
-EAGER_SPACE = {"builder": "api_eager_net",
-               "params": {"learning_rate": {"type": "categorical", "choices": [0.05]}},
-               "fixed": {"batch_size": 32}}
+EAGER_SPACE = automl.SearchSpace("api_eager_net", fixed={"learning_rate": 0.05,
+                                                          "batch_size": 32})
 SMALL_SPACE = automl.SearchSpace("mlp", {"units": automl.Categorical([16, 32])},
                                  fixed={"n_layers": 1, "learning_rate": 0.02, "batch_size": 32})
 
