@@ -166,7 +166,8 @@ OBJECTIVES = {
 }
 _DEFAULTS = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
 _REPORTED = {
-    "binary": ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"),
+    "binary": ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
+               "log_loss"),
     "multiclass": ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
                    "log_loss"),
     "regression": ("mae", "rmse", "r2"),

@@ -37,7 +37,7 @@ def main() -> None:
     study = optuna.load_study(study_name="overhead", storage=open_storage(result.storage))
     trials = sorted(study.trials, key=lambda t: t.number)[1:]  # the first pays TF's warm-up
     rows = []
-    for previous, trial in zip(trials, trials[1:]):
+    for previous, trial in zip(trials, trials[1:], strict=False):
         span = (trial.datetime_complete - previous.datetime_complete).total_seconds()
         rows.append((trial.number, span, trial.user_attrs["automl.fit_seconds"]))
     print(f"{'trial':>5} {'span s':>8} {'fit s':>8} {'outside fit':>12}")

@@ -14,7 +14,9 @@ from typing import Any, Mapping
 
 
 def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
-    """Scores the study's best trial on the test part and saves its bundle.
+    """Scores the study's best trial on the test part, saves its bundle, logs the results.
+
+    Keras is imported only here, once the search's workers are gone.
 
     Returns:
         ``{"best_trial", "best_value", "best_params", "test_scores", "model_path"}``.
@@ -24,17 +26,11 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     keras = import_keras()
     import optuna
 
-    from automl import bundle
-    from automl import metrics
-    from automl import models
     from automl.data import Dataset
     from automl.search._progress import best_trial
-    from automl.search._report import top_trials_table
-    from automl.search._report import versions
     from automl.search._study import StudyPaths
     from automl.search._study import open_storage
     from automl.tracking import MlflowTracker
-    from automl.training import decode_outputs
 
     paths = StudyPaths(Path(job["study_folder"]))
     study = optuna.load_study(study_name=job["study_name"], storage=open_storage(job["storage"]))
@@ -43,11 +39,32 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     dataset = Dataset.load(paths.dataset)
     tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
     model = keras.saving.load_model(_best_model_file(paths, best, tracker), safe_mode=True)
+    scores = _score_on_test(model, dataset, paths)
+    output = _save_best_bundle(job, best, model, dataset, scores)
+    _log_results(job, tracker, trials, best, scores, output)
+    _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
+    return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
+            "test_scores": scores, "model_path": str(output)}
+
+
+def _score_on_test(model: Any, dataset: Any, paths: Any) -> dict[str, float]:
+    """The report metrics of ``model`` on the held-out test part (predictions are kept)."""
+    from automl import metrics
+    from automl import models
+    from automl.training import decode_outputs
+
     outputs = decode_outputs(models.predict_outputs(model, dataset.x_test, dataset.spec), dataset)
-    y_true = decode_outputs(dataset.y_test, dataset) if dataset.spec.task == "regression" \
-        else dataset.y_test
-    scores = metrics.test_scores(y_true, outputs, dataset.spec.task)
+    regression = dataset.spec.task == "regression"
+    y_true = decode_outputs(dataset.y_test, dataset) if regression else dataset.y_test
     _save_test_outputs(paths, y_true, outputs, dataset.spec)
+    return metrics.test_scores(y_true, outputs, dataset.spec.task)
+
+
+def _save_best_bundle(job: Mapping[str, Any], best: Any, model: Any, dataset: Any,
+                      scores: dict[str, float]) -> Path:
+    from automl import bundle
+    from automl.search._report import versions
+
     summary = {
         "study_name": job["study_name"], "trial_number": best.number, "metric": job["metric"],
         "direction": job["direction"], "validation_value": best.value, "params": best.params,
@@ -59,6 +76,14 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     bundle.save_bundle(output, model=model, preprocessor=dataset.preprocessor,
                        target_encoder=dataset.target_encoder, spec=dataset.spec,
                        metadata=summary)
+    return output
+
+
+def _log_results(job: Mapping[str, Any], tracker: Any, trials: Any, best: Any,
+                 scores: dict[str, float], output: Path) -> None:
+    """The bundle goes to the best trial's run; scores and tables to the search's run."""
+    from automl.search._report import top_trials_table
+
     run_id = best.user_attrs.get("automl.mlflow_run_id")
     if run_id:
         tracker.log_artifacts_to_run(run_id, output, artifact_path="model")
@@ -70,9 +95,6 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
         text={"top_trials.txt": top_trials_table(trials, job["direction"], monitor, k=20),
               "best_params.json": json.dumps(best.params, indent=2, default=str)},
     )
-    _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
-    return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
-            "test_scores": scores, "model_path": str(output)}
 
 
 def _best_model_file(paths: Any, best: Any, tracker: Any) -> Path:

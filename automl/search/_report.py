@@ -43,7 +43,7 @@ def top_trials_table(trials: Sequence[optuna.trial.FrozenTrial], direction: str,
         epochs = trial.user_attrs.get(ATTR_PREFIX + "n_epochs", "")
         rows.append((str(rank), str(trial.number), f"{trial.value:.5g}", str(epochs), params))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths)) + "  " + r[4]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
              for r in rows]
     return "\n".join(lines)
 

@@ -274,43 +274,55 @@ def run_search(dataset: Any, space: Any, config: SearchConfig, *,
     study = _open_study(plan, space, dataset)
     tracker = MlflowTracker(plan.tracking_uri, plan.study_name)
     tracker.setup()
-    parent_run_id = _start_parent_run(plan, study, tracker, space, dataset)
-    _save_datasets(plan, dataset)
-
-    close_run = failure_handler(study, tracker, plan.n_trials, config.max_retries,
-                                parent_run_id)
-    fail_orphaned_trials(study, "worker_died: found running with no live worker at start-up",
-                         close_run)
-    _close_runs_of_finished_trials(study, tracker)
-    _enqueue_grid(study, plan.grid)
-    output = Path(config.output) if config.output else plan.paths.best_model
-    job = _job(plan, space, parent_run_id, output)
-    _write_json_atomically(plan.paths.folder / "job.json", job)
-    _publish_for_remote_workers(study, job, tracker, plan.paths)
+    job, on_trial_failed = _prepare(plan, study, tracker, space, dataset)
     progress = Progress(plan.n_trials, f"val_{plan.metric.name}", plan.metric.direction,
                         quiet=quiet, stream=stream or sys.stderr)
     progress.skip_existing(study.get_trials(deepcopy=False))
     _announce(progress, plan, study)
-    if config.n_workers == 0:
-        status, message = _run_in_process(job, study, progress, config.max_consecutive_failures)
-    else:
-        supervisor = Supervisor(job, study, progress, on_trial_failed=close_run,
-                                deadline=job["training"]["deadline"],
-                                max_consecutive_failures=config.max_consecutive_failures)
-        status, message = supervisor.run(), supervisor.failure_message
-    result = _result(plan, study, status, parent_run_id, message)
+    status, message = _run_trials(job, study, progress, config, on_trial_failed)
+    result = _result(plan, study, status, job["parent_run_id"], message)
     try:
-        if status != "interrupted" and result.best_trial is not None:
+        if status not in ("interrupted", "terminated") and result.best_trial is not None:
             final = finalize(job)
             result.test_scores, result.model_path = final["test_scores"], final["model_path"]
             if config.report:
                 report_after_search(job)
     finally:
         _close_runs_of_finished_trials(study, tracker)
-        tracker.end_search_run(parent_run_id, _RUN_STATUS[status])
+        tracker.end_search_run(job["parent_run_id"], _RUN_STATUS[status])
     progress.echo(top_trials_table(study.get_trials(deepcopy=False), plan.metric.direction,
                                    f"val_{plan.metric.name}", k=5))
     return result
+
+
+def _prepare(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, space: Any,
+             dataset: Any) -> tuple[dict[str, Any], Callable[[Any, str], str]]:
+    """Opens the search's MLflow run, stores the data and the job, reconciles the study."""
+    parent_run_id = _start_parent_run(plan, study, tracker, space, dataset)
+    _save_datasets(plan, dataset)
+    on_trial_failed = failure_handler(study, tracker, plan.n_trials, plan.config.max_retries,
+                                      parent_run_id)
+    fail_orphaned_trials(study, "worker_died: found running with no live worker at start-up",
+                         on_trial_failed)
+    _close_runs_of_finished_trials(study, tracker)
+    _enqueue_grid(study, plan.grid)
+    config = plan.config
+    output = Path(config.output) if config.output else plan.paths.best_model
+    job = _job(plan, space, parent_run_id, output)
+    _write_json_atomically(plan.paths.folder / "job.json", job)
+    _publish_for_remote_workers(study, job, tracker, plan.paths)
+    return job, on_trial_failed
+
+
+def _run_trials(job: dict[str, Any], study: optuna.Study, progress: Progress,
+                config: SearchConfig, on_trial_failed: Callable[[Any, str], str],
+                ) -> tuple[str, str]:
+    if config.n_workers == 0:
+        return _run_in_process(job, study, progress, config.max_consecutive_failures)
+    supervisor = Supervisor(job, study, progress, on_trial_failed=on_trial_failed,
+                            deadline=job["training"]["deadline"],
+                            max_consecutive_failures=config.max_consecutive_failures)
+    return supervisor.run(), supervisor.failure_message
 
 
 def _run_in_process(job: dict[str, Any], study: optuna.Study, progress: Progress,

@@ -200,7 +200,8 @@ class Supervisor:
         if process.exitcode != 0:
             n_finished = sum(t.state.is_finished() for t in self.study.get_trials(deepcopy=False))
             progress = n_finished - process._automl_finished_at_start - len(failed)
-            self._startup_crashes = self._startup_crashes + 1 if progress <= 0 and not failed else 0
+            crashed_at_start = progress <= 0 and not failed
+            self._startup_crashes = self._startup_crashes + 1 if crashed_at_start else 0
 
     def _running_elsewhere(self) -> bool:
         """True while trials of other processes (``automl worker``, other hosts) still run."""

@@ -151,7 +151,8 @@ class PruningCallback(keras.callbacks.Callback):
             return
         value = (logs or {}).get(self._monitor)
         if value is None:
-            warnings.warn(f"Pruning is off: metric {self._monitor!r} is not in the epoch logs.")
+            warnings.warn(f"Pruning is off: metric {self._monitor!r} is not in the epoch logs.",
+                          stacklevel=2)
             return
         if not math.isfinite(float(value)):
             return

@@ -58,7 +58,7 @@ def _sample_weights(y: np.ndarray, params: Mapping[str, Any], task: str) -> np.n
         return None
     classes = np.unique(y)
     weights = compute_class_weight("balanced", classes=classes, y=y)
-    lookup = dict(zip(classes.tolist(), weights.tolist()))
+    lookup = dict(zip(classes.tolist(), weights.tolist(), strict=True))
     return np.array([lookup[v] for v in y.tolist()], dtype=np.float32)
 
 

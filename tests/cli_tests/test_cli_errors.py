@@ -28,7 +28,8 @@ CASES = {
     "empty file": (["empty.csv", "--target", "y"], "'empty.csv' is empty"),
     "header only": (["header.csv", "--target", "y"], "has a header but no data rows"),
     "target not found": (["ok.csv", "--target", "z"],
-                         "Target column 'z' not found in 'ok.csv'. Available columns: ['a', 'b', 'y']"),
+                         "Target column 'z' not found in 'ok.csv'. "
+                         "Available columns: ['a', 'b', 'y']"),
     "target all missing": (["allmissing.csv", "--target", "y"], "has no values"),
     "one class": (["oneclass.csv", "--target", "y"], "has one distinct value"),
     "too few rows": (["few.csv", "--target", "y"], "at least 10 are needed"),
@@ -37,7 +38,8 @@ CASES = {
                         "Invalid value for '--sampler': 'foo' is not one of"),
     "unknown pruner": (["ok.csv", "--target", "y", "--pruner", "x"],
                        "Invalid value for '--pruner'"),
-    "unknown task": (["ok.csv", "--target", "y", "--task", "ranking"], "Invalid value for '--task'"),
+    "unknown task": (["ok.csv", "--target", "y", "--task", "ranking"],
+                     "Invalid value for '--task'"),
     "wrong metric": (["ok.csv", "--target", "y", "--metric", "rmse"],
                      "'rmse' is not a classification metric"),
     "zero trials": (["ok.csv", "--target", "y", "--n-trials", "0"],
@@ -80,8 +82,10 @@ def test_gp_sampler_without_torch_names_the_extra(workdir, capsys, monkeypatch):
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",  # as on a machine without PyTorch
-                        lambda name, *args: None if name == "torch" else real_find_spec(name, *args))
+    def find_spec(name, *args):  # as on a machine without PyTorch
+        return None if name == "torch" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     code = main(["search", "ok.csv", "--target", "y", "--sampler", "gp", "--root", "store"])
     assert code == 2
     assert "pip install 'automl[gp]'" in capsys.readouterr().err

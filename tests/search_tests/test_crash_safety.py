@@ -78,7 +78,8 @@ def test_sigterm_stops_within_seconds_and_closes_everything(tmp_path, tiny_space
     store = tmp_path / "store"
     args = [*automl_command(), "search", str(cancer_split[0]), "--target", "diagnosis",
             "--space", str(tiny_space), "--n-trials", "3", "--max-epochs", "400", "--patience",
-            "400", "--sampler", "random", "--root", str(store), "--study-name", "term", "--no-report"]
+            "400", "--sampler", "random", "--root", str(store), "--study-name", "term",
+            "--no-report"]
     search = subprocess.Popen(args, env=fault_env(tmp_path, "epoch_end:1@0=mark"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(tmp_path / "faults" / "epoch_end_1-0.reached")
@@ -103,7 +104,8 @@ def test_a_configuration_that_always_crashes_is_retried_then_fails(run_cli, tmp_
     store = tmp_path / "store"
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
                      "--n-trials", "6", "--max-epochs", "1", "--max-retries", "1",
-                     "--max-failures", "3", "--root", store, "--study-name", "poison", "--no-report")
+                     "--max-failures", "3", "--root", store, "--study-name", "poison",
+                     "--no-report")
     assert result.code == 1
     assert "The last 3 trials failed" in result.err
     study = load_study(store, "poison")
@@ -139,7 +141,8 @@ def test_trial_timeout_stops_slow_and_hung_trials(run_cli, tmp_path, tiny_space,
     store = tmp_path / "store"
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
                      "--n-trials", "2", "--max-epochs", "1000", "--patience", "1000",
-                     "--trial-timeout", "4", "--root", store, "--study-name", "slow", "--no-report")
+                     "--trial-timeout", "4", "--root", store, "--study-name", "slow",
+                     "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "slow")
     reasons = [t.user_attrs["automl.fail_reason"] for t in study.trials]

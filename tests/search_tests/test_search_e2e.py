@@ -54,7 +54,7 @@ def test_classification_search_tracks_resumes_and_predicts(run_cli, store, tiny_
     runs = trial_runs(store, study)
     assert [r["trial_number"] for r in runs] == [0, 1, 2]
     tracker = MlflowTracker(default_tracking_uri(store), "cancer")
-    for run, trial in zip(runs, study.trials):
+    for run, trial in zip(runs, study.trials, strict=True):
         assert run["status"] == "FINISHED"
         assert run["params"]["units"] == str(trial.params["units"])
         history = tracker.metric_history(run["run_id"], "val_accuracy")
@@ -91,7 +91,8 @@ def test_regression_search_and_prediction_match_test_scores(run_cli, store, tmp_
     frame.drop(test.index).to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
     result = run_cli("search", tmp_path / "train.csv", "--target", "progression",
-                     "--test-data", tmp_path / "test.csv", "--root", store, "--study-name", "dia", "--no-report",
+                     "--test-data", tmp_path / "test.csv", "--root", store, "--study-name", "dia",
+                     "--no-report",
                      "--n-trials", "2", "--max-epochs", "4", "--sampler", "random")
     assert result.code == 0, result.err
     assert "rmse" in result.out and "r2" in result.out
