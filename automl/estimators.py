@@ -1,7 +1,7 @@
 """scikit-learn estimators: ``AutoMLClassifier`` and ``AutoMLRegressor``.
 
 ``fit`` runs a whole search (:func:`automl.search`) on ``X, y`` and keeps the best model, so the
-estimators work inside ``Pipeline``, ``cross_val_score`` and ``GridSearchCV``. Following
+estimators work inside ``Pipeline`` and ``cross_val_score``. Following
 scikit-learn's rules, ``__init__`` stores its arguments unchanged and ``fit`` validates them.
 
 Data: numpy input must be numeric (missing values, NaN, are imputed); a pandas DataFrame may

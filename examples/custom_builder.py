@@ -34,7 +34,8 @@ from automl.models import output_head
 
 HERE = Path(__file__).resolve().parent
 QUICK = os.environ.get("AUTOML_EXAMPLE_QUICK") == "1"  # the tests' shortened run
-BUDGET = {"n_trials": 2, "max_epochs": 2} if QUICK else {"n_trials": 20, "max_epochs": 60}
+BUDGET = {"n_trials": 2, "max_epochs": 2, "report": False} if QUICK \
+    else {"n_trials": 20, "max_epochs": 60}
 
 
 @automl.register_builder("wide_and_deep")

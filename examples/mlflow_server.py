@@ -27,7 +27,7 @@ import automl
 
 DATA = Path(__file__).resolve().parent / "wine.csv"
 QUICK = os.environ.get("AUTOML_EXAMPLE_QUICK") == "1"  # the tests' shortened run
-BUDGET = {"n_trials": 2, "max_epochs": 2, "n_workers": 0} if QUICK \
+BUDGET = {"n_trials": 2, "max_epochs": 2, "n_workers": 0, "report": False} if QUICK \
     else {"n_trials": 10, "max_epochs": 30}
 
 

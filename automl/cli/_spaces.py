@@ -33,7 +33,8 @@ def list_spaces() -> None:
         rows.append((name, space.builder, str(len(space.params)), space.description or ""))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        click.echo("  ".join([*cells, row[3]]))
 
 
 @spaces.command("show")

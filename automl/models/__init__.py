@@ -2,7 +2,7 @@
 
 A builder is a function ``(params, spec) -> keras.Model`` registered under a name; search spaces
 name it (``builder: mlp``). Builders receive a plain dict and never see Optuna. Importing this
-package registers the built-in ``mlp`` builder.
+package registers the built-in ``mlp`` (tabular) and ``cnn`` (image) builders.
 
 Example:
     >>> import numpy as np
@@ -18,9 +18,13 @@ Example:
 
 from __future__ import annotations
 
+from automl.models import image  # noqa: F401  (registers the "cnn" builder)
 from automl.models import tabular  # noqa: F401  (registers the "mlp" builder)
 from automl.models._components import make_loss
 from automl.models._components import make_optimizer
+from automl.models._image_backbones import backbone_for_weights
+from automl.models._image_backbones import pretrained_space
+from automl.models._image_backbones import unfreeze_backbone
 from automl.models._registry import ModelBuilder
 from automl.models._registry import build_model
 from automl.models._registry import get_builder
@@ -30,9 +34,12 @@ from automl.models._task import compile_model
 from automl.models._task import encode_targets
 from automl.models._task import output_head
 from automl.models._task import predict_outputs
+from automl.models.image import build_cnn
 
 __all__ = [
     "ModelBuilder",
+    "backbone_for_weights",
+    "build_cnn",
     "build_model",
     "compile_model",
     "encode_targets",
@@ -42,5 +49,7 @@ __all__ = [
     "make_optimizer",
     "output_head",
     "predict_outputs",
+    "pretrained_space",
     "register_builder",
+    "unfreeze_backbone",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from typing import Sequence, TextIO
@@ -73,13 +72,11 @@ class Progress:
 
 def best_trial(trials: Sequence[optuna.trial.FrozenTrial],
                direction: str) -> optuna.trial.FrozenTrial | None:
-    """Returns the best COMPLETE trial with a finite value (lowest number on ties), or None."""
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None
-                and math.isfinite(t.value)]
-    if not complete:
-        return None
-    sign = -1.0 if direction == "maximize" else 1.0
-    return min(complete, key=lambda t: (sign * t.value, t.number))
+    """Returns the best COMPLETE trial with a finite value (see ``ranked_trials``), or None."""
+    from automl.search._report import ranked_trials
+
+    ranked = ranked_trials(trials, direction)
+    return ranked[0] if ranked else None
 
 
 def _shorten(text: str, limit: int = 160) -> str:

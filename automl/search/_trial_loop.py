@@ -21,6 +21,7 @@ import optuna
 from optuna.trial import TrialState
 
 from automl import _faults
+from automl import metrics as metrics_lib
 from automl.data import Dataset
 from automl.exceptions import ConfigError
 from automl.exceptions import TrialError
@@ -37,6 +38,7 @@ from automl.training import EpochLogger
 from automl.training import PruningCallback
 from automl.training import StopTrial
 from automl.training import TrainingConfig
+from automl.training import decode_outputs
 from automl.training import train_model
 
 _LIVE_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING)
@@ -258,11 +260,23 @@ class TrialRunner:
         if self.job.get("cv"):  # out-of-fold predictions, beside val_outputs.npy
             _cv.save_oof_outputs(self.paths.trial_folder(trial.number), result)
         summary = {"best_epoch": result.best_epoch, "n_epochs": result.n_epochs,
-                   "fit_seconds": round(result.fit_seconds, 3)}
+                   "fit_seconds": round(result.fit_seconds, 3),
+                   "tiebreak_loss": self._tiebreak_loss(result.val_outputs)}
+        summary = {key: value for key, value in summary.items() if value is not None}
         for key, value in summary.items():
             trial.set_user_attr(ATTR_PREFIX + key, value)
         run.log_metrics({f"best_{monitor}": result.best_value, **summary})
         return result.best_value
+
+    def _tiebreak_loss(self, outputs: Any) -> float | None:
+        """Validation log loss (RMSE for regression): decides between trials that tie."""
+        data = self.dataset
+        if outputs is None or len(outputs) != len(data.y_val):
+            return None
+        if data.spec.task == "regression":
+            truth = decode_outputs(data.y_val, data)
+            return metrics_lib.score("rmse", truth, outputs, "regression")
+        return metrics_lib.score("log_loss", data.y_val, outputs, data.spec.task)
 
     def _last_step(self, trial: optuna.Trial) -> int | None:
         frozen = self.study._storage.get_trial(trial._trial_id)

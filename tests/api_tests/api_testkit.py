@@ -4,6 +4,7 @@ processes reach it through ``imports=["api_testkit"]`` (the tests' folder is on 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -13,6 +14,7 @@ import automl
 from automl.models import make_loss
 from automl.models import output_head
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEEN_EPOCHS: list[int] = []
 
 

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from api_testkit import EXAMPLES
 
 import automl
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture

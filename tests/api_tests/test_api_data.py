@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from api_testkit import EXAMPLES
 
 import automl
 from automl.exceptions import ConfigError

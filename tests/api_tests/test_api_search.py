@@ -4,12 +4,13 @@ custom builders, losses, metrics and callbacks; real training, Optuna and MLflow
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from api_testkit import EXAMPLES
 from sklearn import metrics as skm
 
 import api_testkit
@@ -107,7 +108,7 @@ def test_custom_builder_named_in_yaml_runs_in_a_worker_process(store, tmp_path):
                            imports=["api_testkit"], n_trials=2, max_epochs=2, root=store,
                            sampler="random", n_workers=1, quiet=True)
     assert result.counts == {"COMPLETE": 2}
-    saved = json.loads(open(f"{result.model_path}/metadata.json").read())
+    saved = json.loads((Path(result.model_path) / "metadata.json").read_text())
     assert saved["params"]["width"] in (4, 8)
     assert result.load_best_model().model.name == "api_tiny_net"
 

@@ -72,3 +72,15 @@ def test_invalid_python_space_names_the_key():
                                                r"`low` must be <= `high`\. "
                                                r"Received: low=512, high=16\.$"):
         automl.SearchSpace("mlp", {"units": automl.Int(512, 16)})
+
+
+def test_the_schema_document_shows_the_shipped_spaces():
+    import yaml
+    from api_testkit import EXAMPLES
+
+    document = (EXAMPLES.parent / "docs" / "search_space_schema.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in document.split("```yaml\n")[1:]]
+    spaces = [automl.SearchSpace.from_dict(yaml.safe_load(block)) for block in blocks
+              if block.startswith("name:")]
+    assert spaces == [automl.load_space("tabular_mlp"),
+                      automl.load_space(EXAMPLES / "wide_and_deep.yaml")]

@@ -89,3 +89,18 @@ def test_storage_urls(tmp_path):
 def test_search_config_validates_eagerly(changes, message):
     with pytest.raises(ConfigError, match=message):
         SearchConfig(**changes)
+
+
+def test_ties_on_the_objective_go_to_the_lower_validation_loss():
+    from automl.search._progress import best_trial
+    from automl.search._report import ranked_trials
+
+    study = optuna.create_study(direction="maximize")
+    for value, loss in ((1.0, 0.30), (0.9, 0.01), (1.0, 0.10), (1.0, None)):
+        trial = study.ask()
+        if loss is not None:
+            trial.set_user_attr(ATTR_PREFIX + "tiebreak_loss", loss)
+        study.tell(trial, value)
+    study.tell(study.ask(), state=optuna.trial.TrialState.FAIL)
+    assert [t.number for t in ranked_trials(study.trials, "maximize")] == [2, 0, 3, 1]
+    assert best_trial(study.trials, "maximize").number == 2
