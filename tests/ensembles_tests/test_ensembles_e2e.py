@@ -20,6 +20,7 @@ from mlflow.tracking._tracking_service import utils as tracking_utils
 from automl.data import Dataset
 from automl.ensembles._meta import LinearMetaLearner
 from automl.ensembles._methods import meta_training_set
+from automl.search._report import ranked_trials
 from automl.search._study import StudyPaths
 from automl.search._study import open_storage
 from automl.tracking import MlflowTracker
@@ -102,7 +103,7 @@ def test_cv_search_with_ensemble_then_every_method_on_the_finished_study(run_cli
 
     stacking = paths.folder / "ensemble_stacking"
     metadata = check_beats_worst_member(stacking)
-    top = [t.number for t in sorted(study.trials, key=lambda t: (-t.value, t.number))]
+    top = [t.number for t in ranked_trials(study.trials, "maximize")]  # ties: lower val loss
     assert metadata["member_trials"] == top[:2] and metadata["best_trial"] == top[0]
     training = read_json(stacking / "ensemble.json")["combiner"]["training"]
     assert training == {"source": "out_of_fold", "folds": 2, "rows": len(pool_arrays(dataset)[1]),

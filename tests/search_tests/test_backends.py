@@ -37,7 +37,7 @@ def test_search_and_predict_under_another_backend(backend, tmp_path):
     store = tmp_path / "store"
     search = subprocess.run(
         [*automl_command(), "search", str(EXAMPLES / "wine.csv"), "--target", "cultivar",
-         "--n-trials", "2", "--max-epochs", "3", "--root", str(store), "--study-name", backend,
+         "--n-trials", "1", "--max-epochs", "3", "--root", str(store), "--study-name", backend,
          "--no-report", "-q"], env=env, capture_output=True, text=True, timeout=600)
     assert search.returncode == 0, search.stderr
     study = load_study(store, backend)

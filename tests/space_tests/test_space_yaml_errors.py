@@ -343,9 +343,13 @@ def test_non_utf8_file_is_refused(tmp_path):
 def test_missing_file_and_unknown_builtin(tmp_path):
     with pytest.raises(SearchSpaceError, match=r"Search space file '.*nope.yaml' not found."):
         load_space(tmp_path / "nope.yaml")
+    from automl.space import builtin_spaces
+
+    names = sorted(builtin_spaces())
+    assert "tabular_mlp" in names
     with pytest.raises(SearchSpaceError, match=re.escape(
             "Unknown search space 'tabular_mpl': no such file, and no built-in space of that "
-            "name. Built-in spaces: ['tabular_mlp']. Did you mean 'tabular_mlp'?")):
+            f"name. Built-in spaces: {names}. Did you mean 'tabular_mlp'?")):
         load_space("tabular_mpl")
     with pytest.raises(SearchSpaceError, match=r"is a directory. Expected a .yaml file."):
         load_space(tmp_path)
