@@ -84,6 +84,13 @@ def test_classification_search_tracks_resumes_and_predicts(run_cli, store, tiny_
         saved["test_scores"]["accuracy"])
     assert np.allclose(table.iloc[:, 1:].sum(axis=1), 1.0, atol=1e-5)
 
+    other_space = tmp_path / "other.yaml"
+    other_space.write_text(tiny_space.read_text().replace("[8, 16]", "[8, 32]"))
+    changed = run_cli(*[other_space if a == tiny_space else a for a in common], "--n-trials", "4")
+    assert changed.code == 2
+    assert "Cannot resume study 'cancer': its space_fingerprint changed" in changed.err
+    assert len(load_study(store, "cancer").trials) == 3  # refused before any trial
+
 
 def test_regression_search_and_prediction_match_test_scores(run_cli, store, tmp_path):
     frame = pd.read_csv(Path(__file__).resolve().parents[2] / "examples" / "diabetes.csv")
@@ -154,19 +161,23 @@ def test_pruner_prunes_a_hopeless_trial(run_cli, store, tmp_path, cancer_split):
 def test_killed_worker_fails_its_trial_and_the_search_goes_on(run_cli, store, tiny_space,
                                                               cancer_split, monkeypatch):
     monkeypatch.setenv("AUTOML_TESTING", "1")
-    monkeypatch.setenv("AUTOML_FAULT", "epoch_end:0@1=sigkill")
+    monkeypatch.setenv("AUTOML_FAULT", "epoch_end:0@1=sigkill,build@2=raise")
     result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
-                     "--n-trials", "3", "--max-epochs", "2", "--sampler", "random",
+                     "--n-trials", "5", "--max-epochs", "2", "--sampler", "random",
+                     "--max-retries", "0",
                      "--root", store, "--study-name", "killed", "--no-report")
     assert result.code == 0, result.err
     study = load_study(store, "killed")
-    assert states(study) == {0: "COMPLETE", 1: "FAIL", 2: "COMPLETE"}
+    assert states(study) == {0: "COMPLETE", 1: "FAIL", 2: "FAIL", 3: "COMPLETE", 4: "COMPLETE"}
     reason = study.trials[1].user_attrs["automl.fail_reason"]
     assert reason.startswith("worker_died") and "SIGKILL" in reason
+    raised = study.trials[2].user_attrs  # an exception in a trial: FAIL, traceback kept
+    assert raised["automl.fail_reason"].startswith("RuntimeError: Injected fault at build")
+    assert "Traceback" in Path(raised["automl.traceback"]).read_text()
     runs = {r["trial_number"]: r for r in trial_runs(store, study)}
-    assert runs[1]["status"] == "FAILED"
+    assert runs[1]["status"] == runs[2]["status"] == "FAILED"
     assert "SIGKILL" in runs[1]["tags"]["automl.fail_reason"]
-    assert runs[0]["status"] == runs[2]["status"] == "FINISHED"
+    assert runs[0]["status"] == runs[3]["status"] == "FINISHED"
 
 
 def test_nan_loss_fails_the_trial_which_is_never_best(run_cli, store, tmp_path):
