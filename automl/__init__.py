@@ -91,6 +91,7 @@ _LAZY = {
     "register_metric": "automl.metrics",
 }
 _SUBMODULES = ("exceptions", "search")
+_KERAS_MODULES = ("automl.models", "automl.registry")  # TensorFlow's start-up lines are muted
 
 
 class _SearchPackage(types.ModuleType):
@@ -122,6 +123,10 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"automl.{name}")
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _LAZY[name] in _KERAS_MODULES:
+        from automl._quiet import import_keras
+
+        import_keras()
     value = getattr(importlib.import_module(_LAZY[name]), name)
     globals()[name] = value
     return value

@@ -110,6 +110,9 @@ def prepare_space(space: Any, model_fn: str | None, *, n_workers: int, loss: Any
             ``loss``/``callbacks`` are given with a define-by-run function.
     """
     if model_fn is not None:
+        if space is not None:
+            raise ConfigError("Give either a search space or a model function (define-by-run), "
+                              f"not both. Received: space={space!r}, model_fn={model_fn!r}.")
         if loss is not None or callbacks:
             raise ConfigError("`loss` and `callbacks` apply to a search space; a define-by-run "
                               "function compiles its own model (and may set its own loss). "

@@ -74,6 +74,9 @@ def load_data(
     from automl.data import Dataset
 
     if isinstance(data, Dataset):
+        if target is not None or test_data is not None:
+            raise ConfigError("`target` and `test_data` apply to CSV files and DataFrames; a "
+                              f"Dataset has its own. Received: target={target!r}.")
         return data
     if isinstance(data, (str, os.PathLike)):
         return _load_path(Path(data), target, task, test_data, test_size, val_size, seed)
@@ -86,7 +89,7 @@ def load_data(
     if isinstance(data, (tuple, list)) and len(data) == 2:
         if target is not None or test_data is not None:
             raise ConfigError("`target` and `test_data` apply to CSV files and DataFrames, not "
-                              "to (X, y) arrays. Received: target={target!r}.")
+                              f"to (X, y) arrays. Received: target={target!r}.")
         from automl.data._frame import load_arrays
 
         return load_arrays(data[0], data[1], **options)

@@ -13,7 +13,6 @@ from automl.exceptions import ConfigError
 if TYPE_CHECKING:
     from automl.space import SearchSpace
 
-_LIGHT_BUILDERS = ("mlp",)  # built in: checked without importing Keras
 
 
 @click.group()
@@ -73,7 +72,7 @@ def _summary(space: SearchSpace) -> str:
 
 def _check_builder(builder: str, imports: tuple[str, ...]) -> str:
     """Checks the builder exists; returns a note when it cannot be checked."""
-    if builder in _LIGHT_BUILDERS and not imports:
+    if builder in _builtin_builders() and not imports:
         return ""
     if not imports:
         return (f"Note: builder '{builder}' is not built in; register it with "
@@ -92,3 +91,11 @@ def _check_builder(builder: str, imports: tuple[str, ...]) -> str:
 
     get_builder(builder)  # SearchSpaceError naming the registered builders
     return ""
+
+
+def _builtin_builders() -> set[str]:
+    """Builders named by the built-in spaces: they ship with automl (no Keras import needed)."""
+    from automl.space import builtin_spaces
+    from automl.space import load_space
+
+    return {load_space(path).builder for path in builtin_spaces().values()}

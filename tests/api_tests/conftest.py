@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import api_testkit
 from api_testkit import EXAMPLES
 
 import automl
@@ -45,3 +46,15 @@ def mixed_frame() -> pd.DataFrame:
         "flag": [i % 4 == 0 for i in rows],
         "label": ["yes" if ((i * 7) % 11) > 5 else "no" for i in rows],
     })
+
+
+@pytest.fixture
+def max_error_metric():
+    """Registers the custom metric ``api_max_error`` for one test, then removes it again."""
+    from automl import metrics
+
+    metric = automl.register_metric("api_max_error", api_testkit.max_error,
+                                    direction="minimize", tasks=("regression",))
+    yield metric
+    metrics.METRICS.pop("api_max_error", None)
+    metrics._CUSTOM.discard("api_max_error")

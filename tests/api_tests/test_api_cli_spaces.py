@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import automl
 from automl.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,9 @@ def test_list_shows_every_builtin_space(run_cli):
     code, out, _ = run_cli("spaces", "list")
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["name", "builder", "params", "description"]
-    assert lines[1].split()[:3] == ["tabular_mlp", "mlp", "21"]
+    assert [line.split()[0] for line in lines[1:]] == list(automl.builtin_spaces())
+    tabular = next(line for line in lines if line.startswith("tabular_mlp "))
+    assert tabular.split()[:4] == ["tabular_mlp", "mlp", "21", "Multilayer"]
 
 
 def test_show_prints_the_commented_yaml(run_cli):
@@ -43,8 +46,14 @@ def test_show_an_unknown_name_is_one_line(run_cli):
     code, out, err = run_cli("spaces", "show", "tabular")
     assert (code, out) == (2, "")
     assert err == ("automl: error: Unknown search space 'tabular': no such file, and no built-in "
-                   "space of that name. Built-in spaces: ['tabular_mlp']. Did you mean "
-                   "'tabular_mlp'?\n")
+                   f"space of that name. Built-in spaces: {list(automl.builtin_spaces())}. Did "
+                   "you mean 'tabular_mlp'?\n")
+
+
+@pytest.mark.parametrize("name", list(automl.builtin_spaces()))
+def test_validate_every_builtin_space_without_a_note(run_cli, name):
+    code, out, _ = run_cli("spaces", "validate", automl.builtin_spaces()[name])
+    assert code == 0 and out.startswith("OK: ") and "Note" not in out
 
 
 def test_validate_a_good_and_a_bad_file(run_cli, tmp_path):

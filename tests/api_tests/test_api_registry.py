@@ -74,7 +74,7 @@ def test_training_runs_the_callbacks_the_params_name(diabetes):
     assert api_testkit.SEEN_EPOCHS == [0, 1] and result.n_epochs == 2
 
 
-def test_custom_metric_registration():
+def test_custom_metric_registration(max_error_metric):
     assert metrics.get_metric("api_max_error", "regression").direction == "minimize"
     assert "api_max_error" in metrics.test_scores(np.array([1.0, 2.0]), np.array([1.5, 2.0]),
                                                   "regression")

@@ -52,15 +52,18 @@ def test_csv_file_with_a_python_space(store, tiny_space):
     assert skm.accuracy_score(frame["diagnosis"], table["prediction"]) > 0.8
     assert 0.8 < result.test_scores["accuracy"] <= 1.0
 
+    ensemble = result.build_ensemble("voting", top_k=2)  # thin call into automl.ensembles
+    assert 0.5 <= ensemble.test_scores["accuracy"] <= 1.0 and ensemble.output.is_dir()
+
 
 @pytest.mark.slow
-def test_dataframe_with_custom_metric_loss_and_callbacks(store, diabetes):
+def test_dataframe_with_custom_metric_loss_and_callbacks(store, diabetes, max_error_metric):
     api_testkit.SEEN_EPOCHS.clear()
     space = automl.SearchSpace("mlp", {"units": automl.Categorical([8, 16]),
                                        "loss": automl.Categorical(["mse", "huber"])},
                                fixed={"batch_size": 64, "learning_rate": 0.01})
     result = automl.search(diabetes, space, target="progression",
-                           metric=metrics.METRICS["api_max_error"],
+                           metric=max_error_metric,
                            loss=api_testkit.absolute_error, callbacks=["api_epoch_recorder"],
                            n_trials=2, max_epochs=2, root=store, n_workers=0, quiet=True)
     assert result.metric == "api_max_error" and result.direction == "minimize"
@@ -69,7 +72,7 @@ def test_dataframe_with_custom_metric_loss_and_callbacks(store, diabetes):
     run = trial_runs(store, result)[0]
     assert run["params"]["loss"] == "api_testkit:absolute_error"  # replaces the sampled loss
     assert "loss" not in result.best_params
-    assert "val_api_max_error" in run["metrics"] or "best_val_api_max_error" in run["metrics"]
+    assert {"val_api_max_error", "best_val_api_max_error"} <= set(run["metrics"])
     assert result.test_scores["api_max_error"] >= result.test_scores["mae"]
 
 
@@ -113,15 +116,6 @@ def test_custom_builder_named_in_yaml_runs_in_a_worker_process(store, tmp_path):
     assert result.load_best_model().model.name == "api_tiny_net"
 
 
-@pytest.mark.slow
-def test_build_ensemble_from_a_result(store, tiny_space):
-    result = automl.search(EXAMPLES / "wine.csv", tiny_space, target="cultivar", n_trials=2,
-                           max_epochs=2, sampler="random", root=store, n_workers=0, quiet=True)
-    ensemble = result.build_ensemble("voting", top_k=2)
-    assert 0.0 <= ensemble.test_scores["accuracy"] <= 1.0
-    assert ensemble.output.is_dir()
-
-
 @pytest.mark.parametrize("options, error, message", [
     ({"space": {"builder": "nope", "params": {"a": {"type": "int", "low": 1, "high": 2}}}},
      SearchSpaceError, r"^Unknown model builder 'nope'\. Available builders: \[.*'mlp'.*\]"),
@@ -129,14 +123,16 @@ def test_build_ensemble_from_a_result(store, tiny_space):
      r"must be a top-level function of a module or script"),
     ({"loss": lambda y, p: y, "n_workers": 1}, ConfigError,
      r"cannot reach worker processes: it is not a top-level object of a module\. Register it"),
+    ({"model_fn": api_testkit.define_by_run, "space": "tabular_mlp"}, ConfigError,
+     r"^Give either a search space or a model function \(define-by-run\), not both\."),
     ({"model_fn": api_testkit.define_by_run, "loss": "mae"}, ConfigError,
      r"^`loss` and `callbacks` apply to a search space"),
     ({"imports": ["no_such_module_xyz"]}, ConfigError,
      r"^Cannot import module 'no_such_module_xyz' named in `imports`"),
     ({"metric": metrics.Metric("m", "maximize", ("binary",), len)}, ConfigError,
      r"^Invalid `metric`: expected a metric name or the Metric that automl\.register_metric"),
-    ({"metric": "api_max_error"}, ConfigError,
-     r"'api_max_error' is not a classification metric"),
+    ({"metric": "api_no_such_metric"}, ConfigError,
+     r"^Invalid value for '--metric': 'api_no_such_metric' is unknown\. Expected one of "),
     ({"space": 3}, ConfigError, r"^Invalid `space`: expected a SearchSpace"),
     ({"n_trials": 0}, ConfigError, r"^Invalid value for '--n-trials'"),
     ({"loss": "unknown_loss_name:x"}, ConfigError, r"^Cannot find the loss"),

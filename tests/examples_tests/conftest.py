@@ -14,12 +14,27 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
-def run_example(tmp_path, monkeypatch, capsys):
-    """Runs ``examples/<name>`` as ``__main__`` in this process, from ``tmp_path``.
+def restored_registries():
+    """Undoes the registrations (builders, losses, callbacks, metrics) a test makes."""
+    from automl import metrics
+    from automl import registry
+    from automl.models import _registry as builders
 
-    For scripts that register nothing (a registration would outlive the test in this process).
-    Returns what the script printed.
-    """
+    tables = [metrics.METRICS, registry._LOSSES, registry._CALLBACKS, builders._BUILDERS]
+    saved = [dict(table) for table in tables]
+    custom_metrics = set(metrics._CUSTOM)
+    yield
+    for table, content in zip(tables, saved, strict=True):
+        table.clear()
+        table.update(content)
+    metrics._CUSTOM.clear()
+    metrics._CUSTOM.update(custom_metrics)
+
+
+@pytest.fixture
+def run_example(tmp_path, monkeypatch, capsys, restored_registries):
+    """Runs ``examples/<name>`` as ``__main__`` in this process, from ``tmp_path``, and
+    returns what it printed; its registrations are undone afterwards."""
 
     def run(name: str, *args: str) -> str:
         monkeypatch.chdir(tmp_path)

@@ -34,8 +34,8 @@ def test_sklearn_pipeline(run_example):
     assert 0.5 < held_out <= 1.0
 
 
-def test_custom_loss_and_metric(run_example_process):
-    out = run_example_process("custom_loss.py")
+def test_custom_loss_and_metric(run_example):
+    out = run_example("custom_loss.py")
     assert "val_f2=" in out and "'f2': " in out.split("Held-out test scores:")[1]
 
 
