@@ -13,6 +13,7 @@ from automl.config import PRUNERS
 from automl.config import SAMPLERS
 from automl.ensembles._config import METHODS
 from automl.exceptions import DataError
+from automl.exceptions import SearchSpaceError
 
 _TASKS = ("binary", "multiclass", "regression")
 
@@ -94,6 +95,9 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
               help="Stop the search after this many failed trials in a row.")
 @click.option("--worker-memory-mb", type=int, default=3072, show_default=True,
               help="A worker is replaced past this memory (killed mid-trial past 1.5x).")
+@click.option("--import", "imports", multiple=True, metavar="MODULE",
+              help="Module to import first, here and in every worker (registers custom "
+              "builders, losses, metrics named in the space). Repeatable.")
 @click.option("--report/--no-report", default=True, show_default=True,
               help="Write plots and an HTML report at the end (see `automl report`).")
 @click.option("--force", is_flag=True, help="Resume even if the space or the data changed.")
@@ -110,7 +114,8 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
            study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
            output: str | None, workers: int | None, gpus: str | None, mixed_precision: bool,
            trial_timeout: float | None, max_retries: int,
-           max_failures: int, worker_memory_mb: int, report: bool, force: bool, cv: int | None,
+           max_failures: int, worker_memory_mb: int, imports: tuple[str, ...], report: bool,
+           force: bool, cv: int | None,
            ensemble: str | None, top_k: int, quiet: bool) -> int:
     """Search Keras models for the CSV file DATA, predicting the column --target.
 
@@ -138,14 +143,18 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
         from automl.ensembles import EnsembleConfig
 
         EnsembleConfig(method=ensemble, top_k=top_k)  # a bad --top-k fails before the search
+    from automl._custom import import_modules
+
+    modules = import_modules(list(imports))  # before the space: it may name their builders
     search_space = load_space(space)
+    _check_builder(search_space.builder, modules)
     dataset = _load_dataset(data, target, task, test_data, seed)
     check_cv(dataset, cv)
     if config.study_name is None:
         config = config.replace(study_name=default_study_name(_safe_stem(data)))
     from automl.search import run_search
 
-    result = run_search(dataset, search_space, config, quiet=quiet)
+    result = run_search(dataset, search_space, config, imports=modules, quiet=quiet)
     ui_args = (f" --tracking-uri {tracking_uri}" if tracking_uri
                else "" if root == "mlruns" else f" --root {root}")
     _print_outcome(result, data, target or "", ui_args)
@@ -159,6 +168,21 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
                                      n_workers=config.n_workers, quiet=quiet,
                                      data=str(data)) or code
     return code
+
+
+BUILTIN_BUILDERS = ("cnn", "mlp")  # checked without importing Keras into this process
+
+
+def _check_builder(name: str, modules: list[str]) -> None:
+    """An unknown model builder is a user error, reported before anything is written."""
+    if modules:  # the user's modules imported Keras already; ask the registry
+        from automl.models import get_builder
+
+        get_builder(name)
+    elif name not in BUILTIN_BUILDERS:
+        raise SearchSpaceError(
+            f"Unknown model builder {name!r}. Available builders: {list(BUILTIN_BUILDERS)}. "
+            "Register one with @automl.register_builder in a module and pass --import MODULE.")
 
 
 def _safe_stem(path: Path) -> str:

@@ -105,3 +105,26 @@ def test_console_script_exit_code_and_single_line(workdir):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("automl: error: Target column 'nope'")
     assert done.stdout == ""
+
+
+def test_unknown_builder_in_a_space_is_refused_before_any_write(workdir, capsys):
+    (workdir / "custom.yaml").write_text("builder: resnet\nparams:\n"
+                                         "  units: {type: categorical, choices: [8]}\n")
+    code = main(["search", "ok.csv", "--target", "y", "--space", "custom.yaml", "--root", "store"])
+    assert code == 2
+    assert "Unknown model builder 'resnet'" in capsys.readouterr().err
+    assert not (workdir / "store").exists()
+
+
+def test_unimportable_module_is_refused(workdir, capsys):
+    code = main(["search", "ok.csv", "--target", "y", "--import", "no_such_module_x",
+                 "--root", "store"])
+    assert code == 2
+    assert "Cannot import module 'no_such_module_x'" in capsys.readouterr().err
+
+
+def test_builtin_builder_names_match_the_registry():
+    from automl.cli._search import BUILTIN_BUILDERS
+    from automl.models import list_builders
+
+    assert sorted(BUILTIN_BUILDERS) == sorted(list_builders())
