@@ -137,7 +137,7 @@ def choose_image_size(sizes: list[tuple[int, int]], max_image_size: int = 256, *
         picked = np.random.default_rng(seed).choice(len(sizes), SIZE_SAMPLE, replace=False)
         sizes = [sizes[index] for index in picked]
     medians = np.median(np.asarray(sizes, dtype=np.float64).reshape(-1, 2), axis=0)
-    sides = [int(round(m / SIZE_MULTIPLE)) * SIZE_MULTIPLE for m in medians]
+    sides = [int(m / SIZE_MULTIPLE + 0.5) * SIZE_MULTIPLE for m in medians]  # half rounds up
     height, width = (min(max(side, MIN_AUTO_SIDE), max_image_size) for side in sides)
     return height, width
 

@@ -45,8 +45,16 @@ class ImageDataset:
         summary: JSON-ready facts: source, classes, counts, skipped files, image size, split.
 
     Example:
-        >>> data = load_image_folder("pets/")                       # doctest: +SKIP
-        >>> x, y = data.arrays("val")                                # doctest: +SKIP
+        >>> spec = InputSpec(kind="image", input_shape=(32, 32, 3), task="binary",
+        ...                  n_classes=2, class_names=("cat", "dog"))
+        >>> data = ImageDataset(spec, ("a.png", "b.png"), np.array([0, 1]), ("c.png",),
+        ...                     np.array([1]), (), np.array([], dtype=np.int64), {})
+        >>> data.class_names, data.image_size, data.channels, data.labels("train").tolist()
+        (('cat', 'dog'), (32, 32), 3, [0, 1])
+
+        Usually it comes from :func:`automl.data.load_image_folder`:
+
+        >>> data = load_image_folder("pets/")                              # doctest: +SKIP
         >>> model.fit(data.batches("train", 32, shuffle=True), epochs=3)   # doctest: +SKIP
     """
 
@@ -137,7 +145,8 @@ class ImageDataset:
             batch_size: Images per batch.
             shuffle: Shuffle, differently at every epoch (seeded).
             seed: Seed of the shuffling.
-            repeat: Repeat forever (give ``steps_per_epoch`` to ``model.fit``).
+            repeat: Repeat epoch after epoch (give ``model.fit`` a ``steps_per_epoch`` of
+                ``ceil(n_images / batch_size)``).
             targets: ``"index"`` (int64 class indices), None or ``"none"`` (images only, for
                 prediction), or an array with one row per image of the part (for example
                 ``automl.models.encode_targets(data.y_train, data.spec)``).

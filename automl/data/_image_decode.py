@@ -45,6 +45,7 @@ __all__ = [
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 """File name endings (lower case) of the files a scan decodes; other files are ignored."""
 CHANNELS = (1, 3)
+EMPTY_FILE = "empty file (0 bytes)"
 MIN_IMAGE_SIDE = 8
 DECODE_ERRORS = (
     OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error,
@@ -136,9 +137,20 @@ def read_image(
             return convert_image(image, size, channels)
     except FileNotFoundError as error:
         raise DataError(f"Image file '{path}' not found.") from error
+    except (IsADirectoryError, PermissionError) as error:
+        raise DataError(f"Image file '{path}' cannot be read: {error.strerror}. Expected a "
+                        "readable image file.") from error
     except DECODE_ERRORS as error:
-        raise DataError(f"Image file '{path}' cannot be read: {describe_error(error, path)}. "
+        reason = EMPTY_FILE if _is_empty(path) else describe_error(error, path)
+        raise DataError(f"Image file '{path}' cannot be read: {reason}. "
                         "Expected a PNG, JPEG, BMP, GIF, TIFF or WebP image.") from error
+
+
+def _is_empty(path: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.getsize(path) == 0
+    except OSError:
+        return False
 
 
 def read_images(

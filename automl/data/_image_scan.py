@@ -8,9 +8,17 @@ threads, Pillow releases the GIL while decoding) and reported when it is empty, 
 truncated or corrupt.
 
 Example:
-    >>> report = scan_class_folders("pets/")          # doctest: +SKIP
-    >>> sorted(report.files), report.skipped[:1]      # doctest: +SKIP
-    (['cat', 'dog'], [('cat/broken.png', 'empty file (0 bytes)')])
+    >>> import pathlib, tempfile
+    >>> from PIL import Image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("cat", "dog"):
+    ...     (root / name).mkdir()
+    ...     Image.new("RGB", (8, 8)).save(root / name / "a.png")
+    >>> (root / "dog" / "b.png").write_bytes(b"")
+    0
+    >>> report = scan_class_folders(root)
+    >>> sorted(report.files), report.skipped
+    (['cat', 'dog'], [('dog/b.png', 'empty file (0 bytes)')])
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pathlib import Path
 from PIL import Image
 
 from automl.data._image_decode import DECODE_ERRORS
+from automl.data._image_decode import EMPTY_FILE
 from automl.data._image_decode import IMAGE_SUFFIXES
 from automl.data._image_decode import convert_image
 from automl.data._image_decode import describe_error
@@ -194,7 +203,7 @@ def _check_file(path: str) -> tuple[ScannedImage | None, str]:
     except OSError as error:
         return None, f"cannot be read ({error.strerror or error})"
     if not data:
-        return None, "empty file (0 bytes)"
+        return None, EMPTY_FILE
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size

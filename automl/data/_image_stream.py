@@ -157,7 +157,8 @@ def make_batches(
         batch_size: Images per batch (the last batch may be smaller).
         shuffle: Shuffle the order, differently at every epoch.
         seed: Seed of the shuffling.
-        repeat: Repeat forever (then give ``steps_per_epoch`` to ``model.fit``).
+        repeat: Repeat epoch after epoch forever (give ``model.fit`` a ``steps_per_epoch`` of
+            ``ceil(n_files / batch_size)``: each epoch then sees every image once).
         pipeline: ``"auto"``, ``"tf.data"`` or ``"python"`` (see :func:`resolve_pipeline`).
 
     Returns:
@@ -211,8 +212,9 @@ def _tf_batches(source: _BatchSource, repeat: bool) -> Any:
     if source.shuffle and source.files:
         indices = indices.shuffle(len(source.files), seed=source.seed,
                                   reshuffle_each_iteration=True)
-    if repeat:
-        indices = indices.repeat()
+    batched = indices.batch(source.batch_size)
+    if repeat:  # after batching: each pass is one epoch, its last batch possibly smaller
+        batched = batched.repeat()
     extras = [tf.constant(extra) for extra in source.extras]
     shape = (None, *source.image_size, source.channels)
 
@@ -223,8 +225,7 @@ def _tf_batches(source: _BatchSource, repeat: bool) -> Any:
             return images
         return (images, *(tf.gather(extra, batch_indices) for extra in extras))
 
-    batches = indices.batch(source.batch_size).map(
-        load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    batches = batched.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 

@@ -240,7 +240,8 @@ def pretrained_space(space: Mapping[str, Any], weights_path: str | os.PathLike[s
         raise ConfigError(f"Cannot tell which backbone the weights file '{weights_path}' is "
                           f"for. Expected a backbone among {list(BACKBONES)}. Received: "
                           f"{backbone!r}.")
-    check_backbone_weights({"weights_path": weights_path, "fine_tune": "frozen"}, backbone)
+    check_backbone_weights({"pretrained": True, "weights_path": weights_path,
+                            "fine_tune": "frozen"}, backbone)
     data = copy.deepcopy(dict(space))
     params = _restrict({**data.get("params", {})}, "backbone", backbone)
     params.pop("pretrained", None)
@@ -257,7 +258,7 @@ def _restrict(params: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
         entry = dict(entry)
         when = dict(entry.pop("when", None) or {})
         allowed = when.pop(key, [value])
-        allowed = allowed if isinstance(allowed, list) else [allowed]
+        allowed = allowed if isinstance(allowed, (list, tuple)) else [allowed]
         if value not in allowed or any(other not in kept for other in when if other != "task"):
             continue
         kept[name] = {**entry, **({"when": when} if when else {})}
