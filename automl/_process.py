@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent", "configure_environment"]
+__all__ = ["die_with_parent", "configure_environment", "rss_mb"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -40,3 +40,15 @@ def configure_environment(n_workers: int) -> None:
         os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
         os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
         os.environ.setdefault("OMP_NUM_THREADS", threads)
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default) in MB, from /proc; 0 if unknown."""
+    try:
+        with open(f"/proc/{pid or os.getpid()}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

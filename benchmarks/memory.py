@@ -20,19 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import cancer_dataset, small_space, temporary_root  # noqa: E402
+from automl._process import rss_mb  # noqa: E402
 from automl.config import SearchConfig  # noqa: E402
 from automl.search import run_search  # noqa: E402
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def children(pid: int) -> list[int]:

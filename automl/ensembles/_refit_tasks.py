@@ -121,9 +121,9 @@ def _model_factory(task: Mapping[str, Any], spec: Any) -> Callable[[int], Any] |
         return None
     import optuna
 
-    from automl.search._trial_loop import resolve_callable
+    from automl.registry import resolve_reference
 
-    model_fn = resolve_callable(task["model_fn"])
+    model_fn = resolve_reference(task["model_fn"], "model function")
     return lambda fold: model_fn(optuna.trial.FixedTrial(dict(task["params"])), spec)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 import optuna
 from optuna.trial import TrialState
 
+from automl._process import rss_mb
 from automl.search._progress import Progress
 from automl.search._study import ATTR_PREFIX
 from automl.search._study import fail_orphaned_trials
@@ -23,17 +24,6 @@ _MAX_STARTUP_CRASHES = 3
 _HARD_MEMORY_FACTOR = 1.5  # a worker is killed mid-trial past 1.5 x its recycling limit
 _TRIAL_TIMEOUT_GRACE_S = 30.0  # after --trial-timeout: time to stop by itself before a kill
 _STALE_CHECK_S = 10.0
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _exit_description(code: int | None) -> str:
@@ -213,7 +203,7 @@ class Supervisor:
         """Kills a worker past its hard memory limit, or whose trial ran past its timeout."""
         limit = float(self.job["worker_memory_mb"]) * _HARD_MEMORY_FACTOR
         for pid, process in self.workers.items():
-            used = _rss_mb(pid)
+            used = rss_mb(pid)
             if used > limit:
                 self._kill(process, f"out_of_memory: the worker used {used:.0f} MB, over "
                                     f"its hard limit of {limit:.0f} MB")

@@ -8,7 +8,6 @@ import importlib
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -21,10 +20,11 @@ import optuna
 from optuna.trial import TrialState
 
 from automl import _faults
+from automl._process import rss_mb
 from automl import metrics as metrics_lib
 from automl.data import Dataset
-from automl.exceptions import ConfigError
 from automl.exceptions import TrialError
+from automl.registry import resolve_reference
 from automl.search._background import BackgroundTracking
 from automl.search._factories import make_pruner
 from automl.search._factories import make_sampler
@@ -58,17 +58,6 @@ def _install_sigterm(flag: _StopFlag) -> None:
         flag.requested = True
 
     signal.signal(signal.SIGTERM, handler)
-
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class _Heartbeat:
@@ -147,7 +136,8 @@ class TrialRunner:
             importlib.import_module(module)
         self.dataset = Dataset.load(self.paths.search_dataset)
         self.space = SearchSpace.from_dict(job["space"]) if job.get("space") else None
-        self.model_fn = resolve_callable(job["model_fn"]) if job.get("model_fn") else None
+        self.model_fn = (resolve_reference(job["model_fn"], "model function")
+                         if job.get("model_fn") else None)
         self.prebuilt_model: keras.Model | None = None
         self.config = TrainingConfig(**job["training"])
         self.tracker = BackgroundTracking(MlflowTracker(job["tracking_uri"],
@@ -330,25 +320,6 @@ def _describe(error: BaseException) -> str:
     return f"{name}: {error}"
 
 
-def resolve_callable(reference: str) -> Callable[..., Any]:
-    """Resolves ``"module:qualified.name"`` to the object (``__main__`` works in spawned workers).
-
-    Raises:
-        ConfigError: If the module or the name cannot be found.
-    """
-    module_name, _, qualname = reference.partition(":")
-    if module_name == "__main__" and "__mp_main__" in sys.modules:
-        module_name = "__mp_main__"
-    try:
-        target: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
-    except (ImportError, AttributeError) as error:
-        raise ConfigError(f"Cannot find {reference!r} in the worker process: {error}. Define "
-                          "it at the top level of an importable module.") from error
-    return target
-
-
 def run_in_process(job: Mapping[str, Any], after_trial: Callable[[], bool]) -> None:
     """Runs the trials in the calling process (``--workers 0``): no isolation, no start-up cost.
 
@@ -378,7 +349,7 @@ def run_worker(job: Mapping[str, Any], index: int) -> int:
     _install_sigterm(runner.stop)
     try:
         for _ in range(int(job["trials_per_worker"])):
-            if not runner.run_trial() or _rss_mb() > float(job["worker_memory_mb"]):
+            if not runner.run_trial() or rss_mb() > float(job["worker_memory_mb"]):
                 break
     finally:
         runner.tracker.close()
