@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from automl.reports._generate import ReportResult
     from automl.reports._generate import generate_report
     from automl.reports._generate import report_after_search
+    from automl.reports._image_plots import image_model_artifacts
+    from automl.reports._image_plots import misclassified_indices
     from automl.reports._source import available_studies
     from automl.reports._trials import format_trials
 
@@ -31,6 +33,8 @@ __all__ = [
     "available_studies",
     "format_trials",
     "generate_report",
+    "image_model_artifacts",
+    "misclassified_indices",
     "report_after_search",
 ]
 
@@ -40,6 +44,8 @@ _LAZY = {
     "report_after_search": "automl.reports._generate",
     "available_studies": "automl.reports._source",
     "format_trials": "automl.reports._trials",
+    "image_model_artifacts": "automl.reports._image_plots",
+    "misclassified_indices": "automl.reports._image_plots",
 }
 
 

@@ -18,10 +18,13 @@ import numpy as np
 from automl.reports._figures import PlotSkipped
 from automl.reports._figures import new_figure
 
-__all__ = ["OUTPUTS_SUFFIX", "ModelOutputs", "find_model_outputs", "model_plot_makers"]
+__all__ = ["OUTPUTS_SUFFIX", "ModelOutputs", "find_model_outputs", "model_plot_makers", "shorten"]
 
 OUTPUTS_SUFFIX = "_test_outputs.npz"
 _MAX_CURVES = 10
+_MAX_LABEL_CHARS = 20
+_MAX_ANNOTATED_CLASSES = 30
+_MAX_MATRIX_INCHES = 20.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,6 +125,10 @@ def _bind(make: Callable[[ModelOutputs], Any], model: ModelOutputs) -> Callable[
 def confusion_matrix(model: ModelOutputs) -> Any:
     """Confusion matrix of the predicted classes (argmax of the probabilities).
 
+    Shared by the tabular report and the image artifacts: long class names are shortened,
+    the figure grows with the number of classes up to a bound, and the counts are written in
+    the cells only while they stay legible.
+
     Args:
         model: Classification outputs.
 
@@ -134,14 +141,41 @@ def confusion_matrix(model: ModelOutputs) -> Any:
     from sklearn.metrics import ConfusionMatrixDisplay
 
     k = len(model.class_names)
-    figure, axes = new_figure(max(5.0, 0.6 * k + 3.5), max(4.0, 0.5 * k + 3.0))
+    labels = [shorten(name, _MAX_LABEL_CHARS) for name in model.class_names]
+    figure, axes = new_figure(min(_MAX_MATRIX_INCHES, max(5.0, 0.6 * k + 3.5)),
+                              min(_MAX_MATRIX_INCHES, max(4.0, 0.5 * k + 3.0)))
+    rotate = k > 4 or max(len(label) for label in labels) > 6
     ConfusionMatrixDisplay.from_predictions(
         model.y_true, model.outputs.argmax(axis=1), labels=list(range(k)),
-        display_labels=model.class_names, ax=axes, cmap="Blues", colorbar=True,
-        xticks_rotation=45 if k > 4 else "horizontal")
-    axes.set_title(f"Confusion matrix of the {model.title} on the test part "
-                   f"({len(model.y_true)} rows)")
+        display_labels=labels, ax=axes, cmap="Blues", colorbar=True,
+        include_values=k <= _MAX_ANNOTATED_CLASSES,
+        xticks_rotation=45 if rotate else "horizontal")
+    if rotate:
+        for label in axes.get_xticklabels():
+            label.set(horizontalalignment="right", rotation_mode="anchor")
+    if k > _MAX_ANNOTATED_CLASSES:
+        axes.tick_params(labelsize=6)
+    figure.suptitle(f"Confusion matrix of the {model.title} on the test part "
+                    f"({len(model.y_true)} rows)")
     return figure
+
+
+def shorten(name: str, chars: int) -> str:
+    """A name cut to ``chars`` characters, ending with an ellipsis when cut.
+
+    Args:
+        name: The name (a class name, for example).
+        chars: The most characters kept, the ellipsis included.
+
+    Returns:
+        The name, or its beginning and an ellipsis.
+
+    Example:
+        >>> shorten("a very long class name", 10)
+        'a very lo\u2026'
+    """
+    name = str(name)
+    return name if len(name) <= chars else name[:max(0, chars - 1)] + "\u2026"
 
 
 def _curve_classes(model: ModelOutputs) -> list[int]:
