@@ -26,9 +26,10 @@ from typing import Any, TextIO
 from automl.exceptions import ConfigError
 from automl.exceptions import DataError
 
-__all__ = ["search", "load_data"]
+__all__ = ["search", "load_data", "with_weights"]
 
 DEFAULT_SPACE = "tabular_mlp"
+DEFAULT_IMAGE_SPACE = "image_cnn"
 
 
 def load_data(
@@ -40,13 +41,18 @@ def load_data(
     test_size: float | None = 0.2,
     val_size: float = 0.2,
     seed: int = 0,
+    image_size: int | tuple[int, int] | None = None,
+    channels: int = 3,
+    strict: bool = False,
 ) -> Any:
-    """Turns data in any supported form into a split, preprocessed :class:`~automl.data.Dataset`.
+    """Turns data in any supported form into a split :class:`~automl.data.Dataset` (tabular,
+    preprocessed) or :class:`~automl.data.ImageDataset` (an image folder, streamed from disk).
 
     Args:
-        data: A CSV file path, a pandas DataFrame (with ``target``), a pair ``(X, y)`` of
-            array-likes, or a ``Dataset`` (returned unchanged). Image folders are not
-            supported yet.
+        data: A CSV file path, a folder of images with one subfolder per class (see
+            :func:`automl.data.load_image_folder`), a pandas DataFrame (with ``target``), a
+            pair ``(X, y)`` of array-likes, or a ``Dataset``/``ImageDataset`` (returned
+            unchanged).
         target: Name of the target column (CSV files and DataFrames).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``; None infers it.
         test_data: A separate held-out test part: a CSV path for a CSV file, a DataFrame for a
@@ -55,6 +61,10 @@ def load_data(
             nothing out and the validation part doubles as the test part.
         val_size: Fraction of the remaining rows used for validation (default 0.2).
         seed: Seed of the split (default 0).
+        image_size: Image folders: ``(height, width)`` or one int; None picks it from a
+            sample of the images.
+        channels: Image folders: 1 (grayscale) or 3 (RGB).
+        strict: Image folders: unusable files are an error instead of being skipped.
 
     Returns:
         The dataset.
@@ -72,8 +82,12 @@ def load_data(
     import pandas as pd
 
     from automl.data import Dataset
+    from automl.data import ImageDataset
 
-    if isinstance(data, Dataset):
+    if isinstance(data, (str, os.PathLike)) and Path(data).is_dir():
+        return _load_folder(Path(data), target, task, test_data, test_size, val_size, seed,
+                            {"image_size": image_size, "channels": channels, "strict": strict})
+    if isinstance(data, (Dataset, ImageDataset)):
         if target is not None or test_data is not None:
             raise ConfigError("`target` and `test_data` apply to CSV files and DataFrames; a "
                               f"Dataset has its own. Received: target={target!r}.")
@@ -127,6 +141,11 @@ def search(
     report: bool = True,
     quiet: bool = False,
     stream: TextIO | None = None,
+    image_size: int | tuple[int, int] | None = None,
+    channels: int = 3,
+    strict: bool = False,
+    weights: str | os.PathLike | None = None,
+    backbone: str | None = None,
     **options: Any,
 ) -> Any:
     """Searches Keras models for the data, tracks every trial in MLflow, keeps the best one.
@@ -138,10 +157,12 @@ def search(
     ``automl predict`` take.
 
     Args:
-        data: A CSV file path, a DataFrame (with ``target``), ``(X, y)`` arrays or a
-            :class:`~automl.data.Dataset` (see :func:`load_data`).
+        data: A CSV file path, an image folder (one subfolder per class), a DataFrame (with
+            ``target``), ``(X, y)`` arrays or a :class:`~automl.data.Dataset` /
+            :class:`~automl.data.ImageDataset` (see :func:`load_data`).
         space: A :class:`~automl.space.SearchSpace`, a YAML file, a built-in space name, or
-            the space as a dict; None uses ``"tabular_mlp"`` (or nothing, with ``model_fn``).
+            the space as a dict; None uses ``"tabular_mlp"``, or ``"image_cnn"`` for images
+            (or nothing, with ``model_fn``).
         target: Target column of a CSV file or DataFrame.
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``; None infers it.
         test_data: Separate held-out test data (CSV path or DataFrame).
@@ -176,6 +197,12 @@ def search(
         report: Write the plots and the HTML report at the end (default True).
         quiet: Print no progress.
         stream: Where progress lines go (standard error by default).
+        image_size: Image folders: ``(height, width)`` or one int (see :func:`load_data`).
+        channels: Image folders: 1 (grayscale) or 3 (RGB).
+        strict: Image folders: unusable files are an error instead of being skipped.
+        weights: Image folders: a local weights file of a keras.applications backbone; the
+            space is rewritten by :func:`with_weights` (frozen, full or two-phase fine-tuning).
+        backbone: The backbone of ``weights``; None guesses it from the file name.
         **options: Further fields of :class:`~automl.config.SearchConfig`, such as
             ``trial_timeout``, ``max_retries``, ``cv``, ``devices`` or ``mixed_precision``.
 
@@ -203,9 +230,12 @@ def search(
                             storage=storage, tracking_uri=tracking_uri, root=os.fspath(root),
                             output=None if output is None else os.fspath(output),
                             n_workers=n_workers, force=force, report=report)
-    dataset = load_data(data, target, task=task, test_data=test_data, seed=seed)
+    dataset = load_data(data, target, task=task, test_data=test_data, seed=seed,
+                        image_size=image_size, channels=channels, strict=strict)
     function = _custom.model_fn_reference(model_fn)
-    chosen = _custom.prepare_space(_resolve_space(space, function), function,
+    default = DEFAULT_IMAGE_SPACE if dataset.spec.kind == "image" else DEFAULT_SPACE
+    resolved = with_weights(_resolve_space(space, function, default), weights, backbone)
+    chosen = _custom.prepare_space(resolved, function,
                                    n_workers=n_workers, loss=loss, callbacks=callbacks)
     result = run_search(dataset, chosen.space, config, model_fn=function,
                         imports=modules + metric_modules + chosen.modules, stream=stream,
@@ -237,12 +267,12 @@ def _new_study_name(data: Any) -> str:
     return f"{default_study_name((prefix or 'search')[:60])}-{secrets.token_hex(2)}"
 
 
-def _resolve_space(space: Any, model_fn: str | None) -> Any:
+def _resolve_space(space: Any, model_fn: str | None, default: str = DEFAULT_SPACE) -> Any:
     from automl.space import SearchSpace
     from automl.space import load_space
 
     if space is None:
-        return None if model_fn is not None else load_space(DEFAULT_SPACE)
+        return None if model_fn is not None else load_space(default)
     if isinstance(space, SearchSpace):
         return space
     if isinstance(space, (str, os.PathLike)):
@@ -258,9 +288,6 @@ def _load_path(path: Path, target: str | None, task: str | None, test_data: Any,
     from automl.data import load_csv
     from automl.data import read_table
 
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder: image-folder search is not supported yet. "
-                        "Expected a CSV file (or a DataFrame, or (X, y) arrays).")
     if target is None:
         columns = list(read_table(path).columns)
         _required_target(target, columns, f"'{path.name}'")
@@ -269,6 +296,57 @@ def _load_path(path: Path, target: str | None, task: str | None, test_data: Any,
                           "out a test part. Received: test_size=None.")
     return load_csv(path, target, task=task, test_data=test_data, test_size=test_size,
                     val_size=val_size, seed=seed)
+
+
+def _load_folder(path: Path, target: str | None, task: str | None, test_data: Any,
+                 test_size: float | None, val_size: float, seed: int,
+                 image_options: dict[str, Any]) -> Any:
+    from automl.data import load_image_folder
+
+    if target is not None:
+        raise ConfigError(f"`target` applies to CSV files and DataFrames; '{path}' is an image "
+                          "folder whose classes are its subfolders. Expected target=None. "
+                          f"Received: target={target!r}.")
+    if task not in (None, "binary", "multiclass"):
+        raise ConfigError(f"An image folder '{path}' is a classification task. Expected task "
+                          f"None, 'binary' or 'multiclass'. Received: task={task!r}.")
+    if test_size is None:
+        raise ConfigError("`test_size=None` applies to in-memory data; an image folder always "
+                          "holds out a test part. Received: test_size=None.")
+    dataset = load_image_folder(path, test_data=test_data, test_size=test_size,
+                                val_size=val_size, seed=seed, **image_options)
+    if task is not None and task != dataset.spec.task:
+        raise ConfigError(f"'{path}' has {dataset.spec.n_classes} classes, a "
+                          f"{dataset.spec.task} task. Received: task={task!r}.")
+    return dataset
+
+
+def with_weights(space: Any, weights: str | os.PathLike | None, backbone: str | None = None
+                 ) -> Any:
+    """Fixes an image space's backbone to a local weights file and searches the fine-tuning.
+
+    Args:
+        space: A :class:`~automl.space.SearchSpace` whose builder is ``cnn``.
+        weights: The weights file (``--weights``), or None to return ``space`` unchanged.
+        backbone: The backbone the file is for; None guesses it from the file name.
+
+    Returns:
+        The rewritten space (see :func:`automl.models.pretrained_space`).
+
+    Raises:
+        ConfigError: If the space is not an image space, or the file is missing or unknown.
+    """
+    if weights is None:
+        return space
+    from automl.models import pretrained_space
+    from automl.space import SearchSpace
+
+    if space is None or space.builder != "cnn":
+        raise ConfigError("Pretrained weights need an image search space (builder 'cnn'). "
+                          f"Received: {getattr(space, 'name', None)!r} with builder "
+                          f"{getattr(space, 'builder', None)!r}.")
+    rewritten = pretrained_space(space.to_dict(), Path(weights).resolve(), backbone=backbone)
+    return SearchSpace.from_dict(rewritten)
 
 
 def _required_target(target: str | None, columns: list[Any], where: str) -> str:

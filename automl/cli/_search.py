@@ -12,6 +12,7 @@ from automl.cli._ensemble import ensemble_after_search
 from automl.config import PRUNERS
 from automl.config import SAMPLERS
 from automl.ensembles._config import METHODS
+from automl.exceptions import ConfigError
 from automl.exceptions import DataError
 from automl.exceptions import SearchSpaceError
 
@@ -19,20 +20,63 @@ _TASKS = ("binary", "multiclass", "regression")
 
 
 def _load_dataset(data: Path, target: str | None, task: str | None, test_data: Path | None,
-                  seed: int) -> Any:
+                  seed: int, image_options: dict[str, Any]) -> Any:
+    """A CSV file (with --target) or an image folder (one subfolder per class)."""
     from automl.data import load_csv
     from automl.data import read_table
 
     if data.is_dir():
-        raise DataError(
-            f"'{data}' is a folder: image-folder search is not available in this version. "
-            "Expected a CSV file."
-        )
+        return _load_image_folder(data, target, task, test_data, seed, image_options)
+    given = [name for name, value in image_options.items() if value not in (None, False)]
+    if given:
+        raise ConfigError(f"Option '--{given[0].replace('_', '-')}' applies to image folders; "
+                          f"'{data}' is a file. Expected a folder with one subfolder of images "
+                          "per class, or no such option.")
     if not target:
         columns = list(read_table(data).columns)
         raise DataError(f"Missing option '--target': name the column to predict. Columns in "
                         f"'{data}': {columns}.")
     return load_csv(data, target, task=task, test_data=test_data, seed=seed)
+
+
+def _load_image_folder(data: Path, target: str | None, task: str | None,
+                       test_data: Path | None, seed: int, options: dict[str, Any]) -> Any:
+    from automl.data import load_image_folder
+
+    if target:
+        raise ConfigError(f"Option '--target' applies to CSV files; '{data}' is an image folder "
+                          "whose classes are its subfolders. Expected no --target. Received: "
+                          f"--target {target}.")
+    if task == "regression":
+        raise ConfigError(f"Invalid value for '--task': an image folder '{data}' is a "
+                          "classification task. Expected binary, multiclass or no --task. "
+                          "Received: regression.")
+    if options["backbone"] and not options["weights"]:
+        raise ConfigError("Option '--backbone' names the backbone of the --weights file. "
+                          "Expected --weights PATH with it. Received: --backbone "
+                          f"{options['backbone']} alone.")
+    dataset = load_image_folder(data, image_size=options["image_size"],
+                                channels=options["channels"] or 3, test_data=test_data,
+                                seed=seed, strict=bool(options["strict"]))
+    if task and task != dataset.spec.task:
+        raise ConfigError(f"Invalid value for '--task': '{data}' has "
+                          f"{dataset.spec.n_classes} classes, a {dataset.spec.task} task. "
+                          f"Received: {task}.")
+    return dataset
+
+
+def _image_size(context: click.Context, parameter: click.Parameter, value: str | None
+                ) -> int | tuple[int, int] | None:
+    """``--image-size 64`` or ``--image-size 48x64`` (height x width)."""
+    if value is None:
+        return None
+    sides = value.lower().split("x")
+    if len(sides) in (1, 2) and all(side.strip().isdigit() for side in sides):
+        numbers = [int(side) for side in sides]
+        if min(numbers) >= 8:
+            return numbers[0] if len(numbers) == 1 else (numbers[0], numbers[1])
+    raise ConfigError("Invalid value for '--image-size': expected one side (64) or HEIGHTxWIDTH "
+                      f"(48x64), each at least 8 pixels. Received: {value!r}.")
 
 
 def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
@@ -50,18 +94,34 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
         echo(f"Best model saved to: {result.model_path}")
         echo(f"Predict with:  automl predict {result.model_path} {data} -o predictions.csv")
     echo(f"See every trial: automl ui{ui_args}   (then open http://127.0.0.1:5000)")
-    echo(f"Resume or extend: automl search {data} --target {target} "
+    target_option = f" --target {target}" if target else ""
+    echo(f"Resume or extend: automl search {data}{target_option} "
          f"--study-name {result.study_name} --n-trials N")
 
 
 @click.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--target", "-t", help="Name of the column to predict.")
+@click.option("--target", "-t", help="Name of the column to predict (CSV files).")
 @click.option("--task", type=click.Choice(_TASKS), help="Override the inferred task.")
 @click.option("--test-data", type=click.Path(path_type=Path),
-              help="CSV file used as the held-out test part (instead of a split).")
-@click.option("--space", default="tabular_mlp", show_default=True,
-              help="Search space: a YAML file, or the name of a built-in space.")
+              help="CSV file, or image folder of the same classes, used as the held-out test "
+              "part (instead of a split).")
+@click.option("--space", help="Search space: a YAML file, or the name of a built-in space "
+              "(default: tabular_mlp for a CSV file, image_cnn for an image folder).")
+@click.option("--image-size", callback=_image_size, metavar="SIZE",
+              help="Images: resize to SIZE (64) or HEIGHTxWIDTH (48x64) pixels "
+              "(default: the median size of a sample, at most 256).")
+@click.option("--channels", type=click.Choice(["1", "3"]),
+              help="Images: 1 (grayscale) or 3 (RGB, the default); every image is converted.")
+@click.option("--strict", is_flag=True, default=None,
+              help="Images: stop on unusable files (empty, not an image, truncated) instead "
+              "of skipping them with a warning.")
+@click.option("--weights", type=click.Path(path_type=Path),
+              help="Images: local weights file of a keras.applications backbone (no "
+              "download); the search then tries frozen, full and two-phase fine-tuning.")
+@click.option("--backbone", help="Images: the backbone the --weights file is for "
+              "(default: guessed from its name): mobilenet_v3_small, efficientnet_b0, "
+              "resnet50_v2.")
 @click.option("--sampler", type=click.Choice(SAMPLERS), default="tpe", show_default=True,
               help="Optuna sampler ('gp' needs the 'gp' extra).")
 @click.option("--pruner", type=click.Choice(PRUNERS), default="median", show_default=True,
@@ -109,7 +169,8 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
               help="Best trials the --ensemble combines.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the outcome.")
 def search(data: Path, target: str | None, task: str | None, test_data: Path | None,
-           space: str, sampler: str, pruner: str, n_trials: int, timeout: float | None,
+           space: str | None, image_size: Any, channels: str | None, strict: bool | None,
+           weights: Path | None, backbone: str | None, sampler: str, pruner: str, n_trials: int, timeout: float | None,
            metric: str | None, max_epochs: int, patience: int, seed: int,
            study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
            output: str | None, workers: int | None, gpus: str | None, mixed_precision: bool,
@@ -117,7 +178,8 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
            max_failures: int, worker_memory_mb: int, imports: tuple[str, ...], report: bool,
            force: bool, cv: int | None,
            ensemble: str | None, top_k: int, quiet: bool) -> int:
-    """Search Keras models for the CSV file DATA, predicting the column --target.
+    """Search Keras models for DATA: a CSV file (predicting the column --target) or a folder
+    of images with one subfolder per class.
 
     Each trial samples hyperparameters from the search space, trains a model in a worker
     process, and is logged to MLflow. The best model is scored on a held-out test part and
@@ -139,6 +201,10 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
         max_retries=max_retries, max_consecutive_failures=max_failures,
         worker_memory_mb=worker_memory_mb, report=report,
     )
+    if ensemble and data.is_dir():
+        raise ConfigError(f"Option '--ensemble' combines models of CSV (tabular) searches in "
+                          f"this version; '{data}' is an image folder. Expected no --ensemble. "
+                          f"Received: --ensemble {ensemble}.")
     if ensemble:
         from automl.ensembles import EnsembleConfig
 
@@ -146,9 +212,14 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
     from automl._custom import import_modules
 
     modules = import_modules(list(imports))  # before the space: it may name their builders
-    search_space = load_space(space)
+    search_space = load_space(space or ("image_cnn" if data.is_dir() else "tabular_mlp"))
     _check_builder(search_space.builder, modules)
-    dataset = _load_dataset(data, target, task, test_data, seed)
+    image_options = {"image_size": image_size, "channels": int(channels) if channels else None,
+                     "strict": strict, "weights": weights, "backbone": backbone}
+    dataset = _load_dataset(data, target, task, test_data, seed, image_options)
+    from automl.api import with_weights
+
+    search_space = with_weights(search_space, weights, backbone)
     check_cv(dataset, cv)
     if config.study_name is None:
         config = config.replace(study_name=default_study_name(_safe_stem(data)))

@@ -19,6 +19,7 @@ import numpy as np
 import optuna
 
 from automl.data import Dataset
+from automl.data._image_dataset import is_image_dataset_folder
 from automl.exceptions import ConfigError
 from automl.search._report import ranked_trials
 from automl.search._study import ATTR_PREFIX
@@ -109,6 +110,10 @@ class StudySource:
         if not job_file.is_file():
             raise ConfigError(f"'{self.paths.folder}' is not a study folder: expected {_JOB}.")
         self.job: dict[str, Any] = json.loads(job_file.read_text(encoding="utf-8"))
+        if is_image_dataset_folder(self.paths.dataset):
+            raise ConfigError(f"Study '{self.job['study_name']}' searched an image folder; "
+                              "ensembles combine models of CSV (tabular) studies in this "
+                              "version. Expected a tabular study.")
         self.space = SearchSpace.from_dict(self.job["space"]) if self.job.get("space") else None
         for module in self.job.get("imports") or ():  # custom builders, layers, losses
             importlib.import_module(module)

@@ -22,6 +22,7 @@ from automl.models import image  # noqa: F401  (registers the "cnn" builder)
 from automl.models import tabular  # noqa: F401  (registers the "mlp" builder)
 from automl.models._components import make_loss
 from automl.models._components import make_optimizer
+from automl.models._image_backbones import BACKBONE_LAYER
 from automl.models._image_backbones import backbone_for_weights
 from automl.models._image_backbones import pretrained_space
 from automl.models._image_backbones import unfreeze_backbone
@@ -37,6 +38,7 @@ from automl.models._task import predict_outputs
 from automl.models.image import build_cnn
 
 __all__ = [
+    "BACKBONE_LAYER",
     "ModelBuilder",
     "backbone_for_weights",
     "build_cnn",

@@ -111,11 +111,12 @@ def compile_model(
     *,
     steps_per_epoch: int,
     max_epochs: int,
+    recompile: bool = False,
 ) -> keras.Model:
     """Compiles a model with the optimizer and loss that ``params`` name, unless it is compiled.
 
-    A model that a custom builder already compiled is left as it is. No metrics are compiled
-    in: the training loop computes them itself.
+    A model that a custom builder already compiled is left as it is (unless ``recompile``). No
+    metrics are compiled in: the training loop computes them itself.
 
     Args:
         model: The built model.
@@ -123,6 +124,8 @@ def compile_model(
         spec: The dataset's input spec.
         steps_per_epoch: Optimizer steps in one epoch (for the cosine schedule).
         max_epochs: The most epochs the model will train (for the cosine schedule).
+        recompile: Compile again even if the model is compiled (a new optimizer; for example
+            after unfreezing layers).
 
     Returns:
         The same model, compiled.
@@ -139,7 +142,7 @@ def compile_model(
         >>> compile_model(model, {"loss": "mae"}, spec, steps_per_epoch=5, max_epochs=2).compiled
         True
     """
-    if model.compiled:
+    if model.compiled and not recompile:
         return model
     optimizer = make_optimizer(params, steps_per_epoch=steps_per_epoch, max_epochs=max_epochs)
     model.compile(optimizer=optimizer, loss=make_loss(params, spec))

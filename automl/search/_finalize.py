@@ -26,7 +26,7 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     keras = import_keras()
     import optuna
 
-    from automl.data import Dataset
+    from automl.data import load_saved_dataset
     from automl.search._progress import best_trial
     from automl.search._study import StudyPaths
     from automl.search._study import open_storage
@@ -36,28 +36,31 @@ def finalize(job: Mapping[str, Any]) -> dict[str, Any]:
     study = optuna.load_study(study_name=job["study_name"], storage=open_storage(job["storage"]))
     trials = study.get_trials(deepcopy=False)
     best = best_trial(trials, job["direction"])
-    dataset = Dataset.load(paths.dataset)
+    dataset = load_saved_dataset(paths.dataset)
     tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
     model = keras.saving.load_model(_best_model_file(paths, best, tracker), safe_mode=True)
-    scores = _score_on_test(model, dataset, paths)
+    scores, outputs = _score_on_test(model, dataset, paths)
     output = _save_best_bundle(job, best, model, dataset, scores)
     _log_results(job, tracker, trials, best, scores, output)
+    if getattr(dataset.spec, "kind", None) == "image":
+        _log_image_artifacts(job, tracker, best, dataset, outputs, paths)
     _prune_trial_models(paths, trials, job["direction"], keep=int(job.get("keep_models", 20)))
     return {"best_trial": best.number, "best_value": best.value, "best_params": best.params,
             "test_scores": scores, "model_path": str(output)}
 
 
-def _score_on_test(model: Any, dataset: Any, paths: Any) -> dict[str, float]:
-    """The report metrics of ``model`` on the held-out test part (predictions are kept)."""
+def _score_on_test(model: Any, dataset: Any, paths: Any) -> tuple[dict[str, float], Any]:
+    """The report metrics of ``model`` on the held-out test part, and its outputs (which are
+    kept in the study folder). Test images are streamed from disk in chunks."""
     from automl import metrics
-    from automl import models
     from automl.training import decode_outputs
+    from automl.training import predict_part
 
-    outputs = decode_outputs(models.predict_outputs(model, dataset.x_test, dataset.spec), dataset)
+    outputs = decode_outputs(predict_part(model, dataset, "test"), dataset)
     regression = dataset.spec.task == "regression"
     y_true = decode_outputs(dataset.y_test, dataset) if regression else dataset.y_test
     _save_test_outputs(paths, y_true, outputs, dataset.spec)
-    return metrics.test_scores(y_true, outputs, dataset.spec.task)
+    return metrics.test_scores(y_true, outputs, dataset.spec.task), outputs
 
 
 def _save_best_bundle(job: Mapping[str, Any], best: Any, model: Any, dataset: Any,
@@ -73,6 +76,10 @@ def _save_best_bundle(job: Mapping[str, Any], best: Any, model: Any, dataset: An
         "versions": versions(),
     }
     output = Path(job["output"])
+    if getattr(dataset.spec, "kind", None) == "image":
+        summary["class_mapping"] = dataset.summary.get("class_mapping")
+        bundle.save_image_bundle(output, model=model, spec=dataset.spec, metadata=summary)
+        return output
     bundle.save_bundle(output, model=model, preprocessor=dataset.preprocessor,
                        target_encoder=dataset.target_encoder, spec=dataset.spec,
                        metadata=summary)
@@ -95,6 +102,22 @@ def _log_results(job: Mapping[str, Any], tracker: Any, trials: Any, best: Any,
         text={"top_trials.txt": top_trials_table(trials, job["direction"], monitor, k=20),
               "best_params.json": json.dumps(best.params, indent=2, default=str)},
     )
+
+
+def _log_image_artifacts(job: Mapping[str, Any], tracker: Any, best: Any, dataset: Any,
+                         outputs: Any, paths: Any) -> None:
+    """The best model's confusion matrix and misclassified test images, to the best trial's
+    run and the search run (whatever ``--no-report`` says: they describe the model)."""
+    from automl.reports import image_model_artifacts
+
+    files = image_model_artifacts(
+        paths.folder / "best_model_images", files=dataset.files("test"), y_true=dataset.y_test,
+        outputs=outputs, class_names=list(dataset.class_names), image_size=dataset.image_size,
+        channels=dataset.channels)
+    run_id = best.user_attrs.get("automl.mlflow_run_id")
+    for target in filter(None, (run_id, job["parent_run_id"])):
+        tracker.log_search_results(target, artifacts=list(files.values()),
+                                   artifact_path="best_model_images")
 
 
 def _best_model_file(paths: Any, best: Any, tracker: Any) -> Path:

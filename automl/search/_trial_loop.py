@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 from automl import _faults
 from automl._process import rss_mb
 from automl import metrics as metrics_lib
-from automl.data import Dataset
+from automl.data import load_saved_dataset
 from automl.exceptions import TrialError
 from automl.registry import resolve_reference
 from automl.search._background import BackgroundTracking
@@ -134,7 +134,7 @@ class TrialRunner:
         )
         for module in job.get("imports", ()):  # modules registering custom builders, losses...
             importlib.import_module(module)
-        self.dataset = Dataset.load(self.paths.search_dataset)
+        self.dataset = load_saved_dataset(self.paths.search_dataset)
         self.space = SearchSpace.from_dict(job["space"]) if job.get("space") else None
         self.model_fn = (resolve_reference(job["model_fn"], "model function")
                          if job.get("model_fn") else None)

@@ -8,6 +8,7 @@ from automl.training._fit import FitResult
 from automl.training._fit import TrainingConfig
 from automl.training._fit import decode_outputs
 from automl.training._fit import train_model
+from automl.training._inputs import predict_part
 
 __all__ = [
     "EpochEvaluator",
@@ -17,5 +18,6 @@ __all__ = [
     "StopTrial",
     "TrainingConfig",
     "decode_outputs",
+    "predict_part",
     "train_model",
 ]

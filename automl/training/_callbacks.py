@@ -72,6 +72,7 @@ class EpochEvaluator(keras.callbacks.Callback):
         self.best_outputs: np.ndarray | None = None
         self.history: list[dict[str, float]] = []
         self._best_weights: list[Any] | None = None
+        self._patience_start = -1
 
     @property
     def monitor(self) -> str:
@@ -82,6 +83,10 @@ class EpochEvaluator(keras.callbacks.Callback):
     def mode(self) -> str:
         """``"max"`` or ``"min"``: how Keras callbacks should compare :attr:`monitor` values."""
         return "max" if self._metric.direction == "maximize" else "min"
+
+    def restart_patience(self, epoch: int) -> None:
+        """Counts epochs without improvement from ``epoch`` on (a new training phase)."""
+        self._patience_start = epoch - 1
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         self._check_stop()
@@ -99,7 +104,7 @@ class EpochEvaluator(keras.callbacks.Callback):
         if self._metric.is_better(value, self.best_value):
             self.best_value, self.best_epoch, self.best_outputs = value, epoch, outputs
             self._best_weights = self.model.get_weights()
-        elif epoch - self.best_epoch >= self._patience:
+        elif epoch - max(self.best_epoch, self._patience_start) >= self._patience:
             self.model.stop_training = True
         self._check_stop()
 

@@ -19,6 +19,10 @@ from automl import models
 from automl import registry
 from automl.config import TrainingConfig
 from automl.training._callbacks import EpochEvaluator
+from automl.training._inputs import fit_arguments
+from automl.training._inputs import n_rows
+from automl.training._inputs import part_inputs
+from automl.training._inputs import predict_inputs
 
 __all__ = ["TrainingConfig", "FitResult", "train_model", "decode_outputs"]
 
@@ -72,6 +76,40 @@ def _plateau_callback(params: Mapping[str, Any], monitor: str, mode: str, patien
     ]
 
 
+FINE_TUNE_RATE = 0.1
+"""Learning-rate factor of the second phase of ``fine_tune: two_phase``."""
+
+
+def _has_frozen_backbone(model: keras.Model) -> bool:
+    try:
+        return not model.get_layer(models.BACKBONE_LAYER).trainable
+    except ValueError:
+        return False
+
+
+def _fine_tune(model: keras.Model, params: Mapping[str, Any], spec: Any,
+               inputs: dict[str, Any], evaluator: EpochEvaluator,
+               callbacks: Sequence[keras.callbacks.Callback], *, steps: int,
+               max_epochs: int) -> None:
+    """Second phase of ``fine_tune: two_phase``: unfreeze the backbone and train on.
+
+    The first phase trained the head on a frozen backbone (and stopped early, or after half of
+    the epochs); the best weights are back in place. The whole model is recompiled with a ten
+    times lower learning rate and trained for the remaining epochs, with the same evaluator,
+    so epochs count on, patience starts afresh and the best epoch of either phase wins.
+    """
+    start = len(evaluator.history)
+    if start >= max_epochs:
+        return
+    models.unfreeze_backbone(model)
+    rate = float(params.get("learning_rate", 1e-3)) * FINE_TUNE_RATE
+    models.compile_model(model, {**params, "learning_rate": rate}, spec, steps_per_epoch=steps,
+                         max_epochs=max_epochs - start, recompile=True)
+    evaluator.restart_patience(start)
+    model.fit(**inputs, initial_epoch=start, epochs=max_epochs, verbose=0,
+              callbacks=list(callbacks))
+
+
 def train_model(
     params: Mapping[str, Any],
     dataset: Any,
@@ -87,10 +125,13 @@ def train_model(
 
     The objective is scored on the validation part after every epoch; training stops early after
     ``config.patience`` epochs without improvement and the best epoch's weights are restored.
+    With ``fine_tune: two_phase`` and a frozen pretrained backbone, the head trains first (at
+    most half of the epochs), then the whole model at a ten times lower learning rate.
 
     Args:
         params: Sampled hyperparameters (a plain dict; see ``search_spaces/tabular_mlp.yaml``).
-        dataset: A :class:`automl.data.Dataset` (train and validation parts are used).
+        dataset: A :class:`automl.data.Dataset` or :class:`automl.data.ImageDataset` (train
+            and validation parts are used; images are streamed from disk).
         config: Training settings.
         builder: Registered model builder name.
         model: A model built already (define-by-run); compiled here from ``params`` unless it
@@ -108,16 +149,19 @@ def train_model(
         TrialError: On a non-finite loss or non-finite predictions.
         StopTrial: When the deadline passes or ``should_stop`` says so.
     """
-    keras.utils.set_random_seed(config.seed if seed is None else seed)
+    seed = config.seed if seed is None else seed
+    keras.utils.set_random_seed(seed)
     spec = dataset.spec
     batch_size = int(params.get("batch_size", 32))
-    steps = max(1, math.ceil(len(dataset.x_train) / batch_size))
+    steps = max(1, math.ceil(n_rows(dataset, "train") / batch_size))
     if model is None:
         model = models.build_model(builder, params, spec)
-    models.compile_model(model, params, spec, steps_per_epoch=steps, max_epochs=config.max_epochs)
+    two_phase = params.get("fine_tune") == "two_phase" and _has_frozen_backbone(model)
+    first_epochs = max(1, config.max_epochs // 2) if two_phase else config.max_epochs
+    models.compile_model(model, params, spec, steps_per_epoch=steps, max_epochs=first_epochs)
     evaluator = EpochEvaluator(
-        lambda x: decode_outputs(models.predict_outputs(model, x, spec), dataset),
-        dataset.x_val,
+        lambda x: decode_outputs(predict_inputs(model, x, spec), dataset),
+        part_inputs(dataset, "val"),
         decode_outputs(dataset.y_val, dataset) if spec.task == "regression" else dataset.y_val,
         task=spec.task,
         objective=config.metric,
@@ -127,18 +171,15 @@ def train_model(
         should_stop=should_stop,
     )
     plateau = _plateau_callback(params, evaluator.monitor, evaluator.mode, config.patience)
+    all_callbacks = [evaluator, *plateau, *registry.make_callbacks(params.get("callbacks")),
+                     *callbacks]
+    inputs = fit_arguments(dataset, batch_size=batch_size, seed=seed,
+                           sample_weight=_sample_weights(dataset.y_train, params, spec.task))
     started = time.perf_counter()
-    model.fit(
-        dataset.x_train,
-        models.encode_targets(dataset.y_train, spec),
-        sample_weight=_sample_weights(dataset.y_train, params, spec.task),
-        batch_size=batch_size,
-        epochs=config.max_epochs,
-        shuffle=True,
-        verbose=0,
-        callbacks=[evaluator, *plateau, *registry.make_callbacks(params.get("callbacks")),
-                   *callbacks],
-    )
+    model.fit(**inputs, epochs=first_epochs, verbose=0, callbacks=all_callbacks)
+    if two_phase:
+        _fine_tune(model, params, spec, inputs, evaluator, all_callbacks,
+                   steps=steps, max_epochs=config.max_epochs)
     return FitResult(
         model=model,
         best_value=float(evaluator.best_value),

@@ -20,10 +20,22 @@ def test_csv_path_needs_a_target_and_lists_the_columns():
     assert data.spec.task == "multiclass" and data.summary["source"].endswith("wine.csv")
 
 
-def test_an_image_folder_is_not_supported_yet(tmp_path):
-    with pytest.raises(DataError, match=r"is a folder: image-folder search is not supported "
-                                        r"yet\. Expected a CSV file"):
+def test_an_image_folder_loads_as_images_and_refuses_a_target(tmp_path):
+    from PIL import Image
+
+    for label in ("cat", "dog", "owl"):
+        (tmp_path / label).mkdir()
+        for index in range(5):
+            Image.new("RGB", (20, 16), (60 * index, 0, 0)).save(tmp_path / label / f"{index}.png")
+    data = automl.load_data(tmp_path, image_size=16, channels=1)
+    assert isinstance(data, automl.data.ImageDataset)
+    assert data.class_names == ("cat", "dog", "owl") and data.spec.input_shape == (16, 16, 1)
+    assert automl.load_data(data) is data
+    with pytest.raises(ConfigError, match=r"`target` applies to CSV files and DataFrames; .* is "
+                                          r"an image folder"):
         automl.load_data(tmp_path, target="label")
+    with pytest.raises(ConfigError, match=r"is a classification task"):
+        automl.load_data(tmp_path, task="regression")
 
 
 def test_dataframe_with_mixed_columns(mixed_frame):

@@ -52,16 +52,46 @@ CASES = {
                       "Unknown search space 'nosuch'"),
     "grid on continuous": (["ok.csv", "--target", "y", "--sampler", "grid"],
                            "Grid search needs a finite search space"),
-    "folder": ([".", "--target", "y"], "is a folder"),
+    "folder with a target": (["pics", "--target", "y"], "Option '--target' applies to CSV files"),
+    "image option on a CSV": (["ok.csv", "--target", "y", "--image-size", "32"],
+                              "Option '--image-size' applies to image folders"),
+    "bad image size": (["pics", "--image-size", "4x"], "Invalid value for '--image-size'"),
+    "one class folder": (["oneclass_pics"], "at least 2 are needed"),
+    "unusable image, strict": (["bad_pics", "--strict"], "unusable file(s) (strict mode)"),
+    "cv on images": (["pics", "--cv", "2"], "cross-validation applies to tabular data"),
+    "ensemble on images": (["pics", "--ensemble", "voting"],
+                           "Option '--ensemble' combines models of CSV"),
+    "tabular space on images": (["pics", "--space", "tabular_mlp"],
+                                "builds 'mlp' models, which take tabular data"),
+    "image space on a CSV": (["ok.csv", "--target", "y", "--space", "image_cnn"],
+                             "builds 'cnn' models, which take image data"),
+    "regression on images": (["pics", "--task", "regression"], "is a classification task"),
+    "missing weights file": (["pics", "--weights", "mobilenetv3small_notop.h5"],
+                             "Weights file"),
+    "backbone without weights": (["pics", "--backbone", "resnet50_v2"],
+                                 "Expected --weights PATH with it"),
     "bad study name": (["ok.csv", "--target", "y", "--study-name", "../x"],
                        "Invalid value for '--study-name'"),
 }
+
+
+def _write_pictures(folder: Path, classes: tuple[str, ...], per_class: int = 4) -> None:
+    from PIL import Image
+
+    for position, name in enumerate(classes):
+        (folder / name).mkdir(parents=True)
+        for index in range(per_class):
+            Image.new("L", (12, 12), 40 * position + index).save(folder / name / f"{index}.png")
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch) -> Path:
     for name, text in FILES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
+    _write_pictures(tmp_path / "pics", ("cat", "dog"))
+    _write_pictures(tmp_path / "oneclass_pics", ("cat",))
+    _write_pictures(tmp_path / "bad_pics", ("cat", "dog"))
+    (tmp_path / "bad_pics" / "cat" / "empty.png").write_bytes(b"")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -48,7 +48,16 @@ def test_grid_search_is_refused_for_its_continuous_parameters(space):
         space.grid_points({"task": "multiclass"})
 
 
-def test_sampled_parameters_build_and_compile(space):
+def test_the_default_space_leaves_backbones_to_the_image_backbones_space(space):
+    assert space.params["backbone"].to_dict()["choices"] == ["none"]
+    wide = load_space("image_backbones")
+    assert wide.params["backbone"].to_dict()["choices"] == [
+        "none", "mobilenet_v3_small", "efficientnet_b0", "resnet50_v2"]
+    assert set(wide.names) == set(space.names) and wide.builder == "cnn"
+
+
+def test_sampled_parameters_build_and_compile():
+    space = load_space("image_backbones")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
     backbones = set()
