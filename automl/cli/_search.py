@@ -170,7 +170,8 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the outcome.")
 def search(data: Path, target: str | None, task: str | None, test_data: Path | None,
            space: str | None, image_size: Any, channels: str | None, strict: bool | None,
-           weights: Path | None, backbone: str | None, sampler: str, pruner: str, n_trials: int, timeout: float | None,
+           weights: Path | None, backbone: str | None, sampler: str, pruner: str,
+           n_trials: int, timeout: float | None,
            metric: str | None, max_epochs: int, patience: int, seed: int,
            study_name: str | None, storage: str | None, tracking_uri: str | None, root: str,
            output: str | None, workers: int | None, gpus: str | None, mixed_precision: bool,

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import optuna
 
+from automl.data._image_dataset import IMAGE_DATASET_FILE
 from automl.exceptions import ConfigError
 from automl.search._progress import Progress
 from automl.search._runner import failure_handler
@@ -36,10 +37,26 @@ def _load_job(study_name: str, storage_url: str) -> dict[str, Any]:
 
 def _fetch_dataset(job: dict[str, Any], paths: StudyPaths) -> None:
     """Downloads the search dataset from the search's MLflow run unless it is here already."""
-    if (paths.search_dataset / "arrays.npz").exists():
+    if any((paths.search_dataset / name).exists() for name in ("arrays.npz", IMAGE_DATASET_FILE)):
         return
     tracker = MlflowTracker(job["tracking_uri"], job["experiment_name"])
     tracker.download_artifacts(job["parent_run_id"], paths.search_dataset.name, paths.folder)
+
+
+def _check_image_files(job: dict[str, Any], paths: StudyPaths) -> None:
+    """An image study lists its files by path: this host must see them at the same paths."""
+    if not (paths.search_dataset / IMAGE_DATASET_FILE).exists():
+        return
+    from automl.data import load_saved_dataset
+
+    dataset = load_saved_dataset(paths.search_dataset)
+    missing = [path for path in dataset.files("train")[:1] + dataset.files("val")[:1]
+               if not Path(path).is_file()]
+    if missing:
+        raise ConfigError(f"Study '{job['study_name']}' searches an image folder this host "
+                          f"cannot see: '{missing[0]}' not found. Expected the images at the "
+                          "same paths as on the host that started the search (a shared "
+                          "file system).")
 
 
 def join_study(study_name: str, storage_url: str, *, root: str = "mlruns",
@@ -72,6 +89,7 @@ def join_study(study_name: str, storage_url: str, *, root: str = "mlruns",
     if tracking_uri:
         job["tracking_uri"] = tracking_uri
     _fetch_dataset(job, paths)
+    _check_image_files(job, paths)
     study = optuna.load_study(study_name=study_name, storage=open_storage(
         storage_url, heartbeat_interval=job.get("heartbeat_interval"),
         max_retries=int(job.get("max_retries", 2))))

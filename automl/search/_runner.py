@@ -25,6 +25,8 @@ from automl.config import SearchConfig
 from automl.config import TrainingConfig
 from automl.reports import report_after_search
 from automl.exceptions import ConfigError
+from automl.search._data_kind import check_fits_data
+from automl.search._data_kind import image_params
 from automl.search._factories import make_pruner
 from automl.search._factories import make_sampler
 from automl.search._finalize import finalize
@@ -88,7 +90,7 @@ def _plan(dataset: Any, space: Any, config: SearchConfig, model_fn: str | None,
     if model_fn is not None and config.sampler == "grid":
         raise ConfigError("The grid sampler needs a declared search space; a define-by-run "
                           "model function has none. Use another sampler.")
-    _check_fits_data(space, dataset, config)
+    check_fits_data(space, dataset, config)
     task = dataset.spec.task
     metric = metrics_lib.get_metric(config.metric or metrics_lib.default_metric(task), task)
     study_name = config.study_name or default_study_name()
@@ -101,26 +103,6 @@ def _plan(dataset: Any, space: Any, config: SearchConfig, model_fn: str | None,
                  config.storage or default_storage_url(paths),
                  config.tracking_uri or default_tracking_uri(config.root),
                  context, grid, n_trials, model_fn, tuple(imports))
-
-
-_BUILDER_DATA = {"mlp": ("tabular", "tabular_mlp"), "cnn": ("image", "image_cnn")}
-"""Data kind each built-in builder takes, and the built-in space for that kind."""
-
-
-def _check_fits_data(space: Any, dataset: Any, config: SearchConfig) -> None:
-    """The built-in builders take one kind of data; ``--cv`` is for tabular data only."""
-    kind = getattr(dataset.spec, "kind", "tabular")
-    if config.cv and kind == "image":
-        raise ConfigError(f"Invalid value for '--cv': cross-validation applies to tabular data; "
-                          f"'{dataset.summary.get('source')}' is an image folder. Expected no "
-                          f"--cv. Received: --cv {config.cv}.")
-    wanted = _BUILDER_DATA.get(space.builder if space is not None else "")
-    if wanted is not None and wanted[0] != kind:
-        other = next(name for data_kind, name in _BUILDER_DATA.values() if data_kind == kind)
-        raise ConfigError(
-            f"Search space '{space.name or 'custom'}' builds '{space.builder}' models, which "
-            f"take {wanted[0]} data; '{dataset.summary.get('source')}' is {kind} data. "
-            f"Expected a space for {kind} data, such as '{other}'. Received: {space.name!r}.")
 
 
 def _open_study(plan: _Plan, space: Any, dataset: Any) -> optuna.Study:
@@ -161,19 +143,9 @@ def _search_params(plan: _Plan, space: Any, dataset: Any) -> dict[str, Any]:
         "task": dataset.spec.task, "n_rows": summary.get("n_rows"),
         "n_columns": summary.get("n_columns"), "n_features": summary.get("n_features"),
         "n_train": split.get("train"), "n_val": split.get("val"), "n_test": split.get("test"),
-        **_image_params(summary),
+        **image_params(summary),
         **{f"version_{name}": version for name, version in versions().items()},
     }
-
-
-def _image_params(summary: dict[str, Any]) -> dict[str, Any]:
-    """Image-folder facts for the search run's parameters (none for tabular data)."""
-    if summary.get("kind") != "image":
-        return {}
-    return {"image_size": summary.get("image_size"), "channels": summary.get("channels"),
-            "n_classes": len(summary.get("class_names", [])),
-            "class_names": summary.get("class_names"),
-            "n_skipped_files": summary.get("n_skipped"), "layout": summary.get("layout")}
 
 
 def _start_parent_run(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, space: Any,

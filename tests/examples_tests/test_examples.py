@@ -94,3 +94,11 @@ def test_logging_to_an_mlflow_tracking_server(run_example, tmp_path: Path):
         assert "test_accuracy" in {metric["key"] for metric in parent[0]["data"]["metrics"]}
     finally:
         stop_process_group(server)
+
+
+def test_digit_images_example_writes_class_folders(run_example, tmp_path):
+    out = run_example("make_digit_images.py", str(tmp_path / "digits"), "--per-class", "5")
+    assert "Wrote 50 digit images" in out
+    folders = sorted(p.name for p in (tmp_path / "digits").iterdir())
+    assert folders == [f"digit_{k}" for k in range(10)]
+    assert all(len(list((tmp_path / "digits" / name).glob("*.png"))) == 5 for name in folders)
