@@ -1,13 +1,16 @@
-"""The saved model: one folder that takes raw CSV rows and returns predictions.
+"""The saved model: one folder that takes raw CSV rows, or image files, and returns predictions.
 
-A bundle holds ``model.keras`` (loaded with Keras safe mode), ``preprocessing.json`` (the fitted
-preprocessing, target encoding and input spec, as plain JSON) and ``metadata.json`` (parameters,
-scores, versions). Nothing in it is pickled. An ensemble folder (``metadata.json`` kind
+A bundle holds ``model.keras`` (loaded with Keras safe mode), ``preprocessing.json`` (as plain
+JSON: the input spec and, for tables, the fitted preprocessing and target encoding; for images,
+the size, channels, value range and resize method) and ``metadata.json`` (parameters, scores,
+versions). Nothing in it is pickled. ``preprocessing.json``'s ``kind`` (``"tabular"``, the
+default, or ``"image"``) tells the two apart; an ensemble folder (``metadata.json`` kind
 ``"ensemble"``, see :mod:`automl.ensembles`) loads through the same :func:`load_bundle`.
 
 Example:
     >>> bundle = load_bundle("mlruns/studies/my-study/best_model")   # doctest: +SKIP
     >>> bundle.predict(pandas.read_csv("new_rows.csv")).head()        # doctest: +SKIP
+    >>> load_bundle("mlruns/studies/pets/best_model").predict("new_photos/")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,18 +18,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from automl._image_bundle import ImageModelBundle
+from automl._image_bundle import image_preprocessing
 from automl.data import InputSpec
 from automl.data import TabularPreprocessor
 from automl.data import TargetEncoder
 from automl.exceptions import DataError
 
-__all__ = ["ModelBundle", "save_bundle", "load_bundle", "BUNDLE_FORMAT"]
+__all__ = ["BUNDLE_FORMAT", "ImageModelBundle", "ModelBundle", "bundle_input_kind",
+           "load_bundle", "save_bundle", "save_image_bundle"]
 
 BUNDLE_FORMAT = 1
 _MODEL, _PREPROCESSING, _METADATA = "model.keras", "preprocessing.json", "metadata.json"
@@ -48,17 +55,59 @@ def save_bundle(folder: str | os.PathLike, *, model: Any, preprocessor: TabularP
     Returns:
         The bundle's folder.
     """
+    preprocessing = {"format": BUNDLE_FORMAT, "kind": "tabular", "spec": spec.to_dict(),
+                     "preprocessor": preprocessor.to_dict(),
+                     "target_encoder": target_encoder.to_dict()}
+    return _write_bundle(folder, model, preprocessing, {"format": BUNDLE_FORMAT, **metadata})
+
+
+def save_image_bundle(folder: str | os.PathLike, *, model: Any, spec: InputSpec,
+                      metadata: Mapping[str, Any]) -> Path:
+    """Writes an image model's bundle atomically, like :func:`save_bundle`.
+
+    ``preprocessing.json`` records what :func:`automl.data.read_image` does to a file before the
+    model sees it (size, channels, value range, resize method) and the class names, so
+    :func:`load_bundle` can predict on image files.
+
+    Args:
+        folder: Destination folder (replaced if it exists).
+        model: The trained Keras model; it takes float32 images in ``[0, 1]`` of shape
+            ``spec.input_shape``.
+        spec: The image dataset's input spec (``kind="image"``, binary or multiclass).
+        metadata: JSON-ready facts to keep beside the model (parameters, scores, versions);
+            its ``kind`` is written as ``"model"`` (``"ensemble"`` is for ensemble folders).
+
+    Returns:
+        The bundle's folder.
+
+    Raises:
+        ValueError: If ``spec`` is not the spec of an image classification dataset.
+
+    Example:
+        >>> save_image_bundle("pets_model", model=model, spec=data.spec,
+        ...                   metadata={"params": params})                 # doctest: +SKIP
+    """
+    preprocessing = {"format": BUNDLE_FORMAT, "kind": "image", "spec": spec.to_dict(),
+                     "image": image_preprocessing(spec)}
+    return _write_bundle(folder, model, preprocessing,
+                         {"format": BUNDLE_FORMAT, **metadata, "kind": "model"})
+
+
+def _write_bundle(folder: str | os.PathLike, model: Any, preprocessing: Mapping[str, Any],
+                  metadata: Mapping[str, Any]) -> Path:
+    """Writes the three files into a staging folder, then swaps it in at ``folder``."""
     folder = Path(folder).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    model.save(staging / _MODEL)
-    preprocessing = {"format": BUNDLE_FORMAT, "spec": spec.to_dict(),
-                     "preprocessor": preprocessor.to_dict(),
-                     "target_encoder": target_encoder.to_dict()}
-    _write_json(staging / _PREPROCESSING, preprocessing)
-    _write_json(staging / _METADATA, {"format": BUNDLE_FORMAT, **metadata})
+    try:
+        model.save(staging / _MODEL)
+        _write_json(staging / _PREPROCESSING, preprocessing)
+        _write_json(staging / _METADATA, metadata)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _replace_folder(staging, folder)
     return folder
 
@@ -98,19 +147,7 @@ class ModelBundle:
     @classmethod
     def load(cls, folder: str | os.PathLike) -> ModelBundle:
         """Loads a bundle written by :func:`save_bundle` (the model with ``safe_mode=True``)."""
-        folder = Path(folder)
-        missing = [n for n in (_MODEL, _PREPROCESSING, _METADATA) if not (folder / n).is_file()]
-        if missing:
-            raise DataError(
-                f"'{folder}' is not an automl model folder: expected {_MODEL}, "
-                f"{_PREPROCESSING} and {_METADATA}. Missing: {missing}."
-            )
-        from automl._quiet import import_keras
-
-        keras = import_keras()
-        model = keras.saving.load_model(folder / _MODEL, safe_mode=True, compile=False)
-        stored = json.loads((folder / _PREPROCESSING).read_text(encoding="utf-8"))
-        metadata = json.loads((folder / _METADATA).read_text(encoding="utf-8"))
+        model, stored, metadata = _read_bundle(Path(folder))
         return cls(model, TabularPreprocessor.from_dict(stored["preprocessor"]),
                    TargetEncoder.from_dict(stored["target_encoder"]),
                    InputSpec.from_dict(stored["spec"]), metadata)
@@ -146,15 +183,19 @@ class ModelBundle:
         return table
 
 
-def load_bundle(folder: str | os.PathLike) -> ModelBundle:
-    """Loads a saved model folder, or an ensemble folder (``metadata.json`` kind "ensemble").
+def load_bundle(folder: str | os.PathLike) -> ModelBundle | ImageModelBundle:
+    """Loads a saved model folder (tabular or image), or an ensemble folder.
 
     Args:
-        folder: A folder written by :func:`save_bundle` or by ``automl ensemble``.
+        folder: A folder written by :func:`save_bundle`, :func:`save_image_bundle` or by
+            ``automl ensemble``.
 
     Returns:
-        A :class:`ModelBundle`; for an ensemble, an ``automl.ensembles.EnsembleBundle`` (the
-        same ``predict`` and ``predict_outputs``). See :meth:`ModelBundle.load`.
+        A :class:`ModelBundle` (raw rows in); an :class:`ImageModelBundle` when the folder's
+        ``preprocessing.json`` has kind ``"image"`` (image files or arrays in); for an
+        ensemble (``metadata.json`` kind ``"ensemble"``), an
+        ``automl.ensembles.EnsembleBundle`` (the same ``predict`` and ``predict_outputs`` as
+        a :class:`ModelBundle`). Models are loaded with Keras safe mode.
 
     Raises:
         DataError: If the folder lacks the files of either kind.
@@ -167,7 +208,62 @@ def load_bundle(folder: str | os.PathLike) -> ModelBundle:
         from automl.ensembles import load_ensemble
 
         return load_ensemble(folder)
+    if bundle_input_kind(folder) == "image":
+        model, stored, metadata = _read_bundle(Path(folder))
+        return ImageModelBundle(model, InputSpec.from_dict(stored["spec"]), metadata)
     return ModelBundle.load(folder)
+
+
+def bundle_input_kind(folder: str | os.PathLike) -> str:
+    """What a saved folder predicts on, read from its JSON files only (Keras is not imported).
+
+    Args:
+        folder: A model or ensemble folder.
+
+    Returns:
+        ``"image"`` (image files or arrays) or ``"tabular"`` (raw rows; also ensembles and
+        folders written before image bundles existed).
+
+    Raises:
+        DataError: If the folder lacks the files of a saved model.
+
+    Example:
+        >>> bundle_input_kind("mlruns/studies/pets/best_model")   # doctest: +SKIP
+        'image'
+    """
+    folder = Path(folder)
+    _check_files(folder)
+    try:
+        stored = json.loads((folder / _PREPROCESSING).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DataError(f"'{folder / _PREPROCESSING}' cannot be read: {error}. Expected the "
+                        "JSON file that automl writes beside a saved model.") from error
+    kind = stored.get("kind", "tabular") if isinstance(stored, dict) else "tabular"
+    return "image" if kind == "image" else "tabular"
+
+
+def _check_files(folder: Path) -> None:
+    """Raises DataError unless ``folder`` has the files of a saved model (or ensemble)."""
+    ensemble = _folder_kind(folder) == "ensemble"  # its models are under members/
+    required = (_PREPROCESSING, _METADATA) if ensemble else (_MODEL, _PREPROCESSING, _METADATA)
+    missing = [name for name in required if not (folder / name).is_file()]
+    if missing:
+        raise DataError(
+            f"'{folder}' is not an automl {'ensemble' if ensemble else 'model'} folder: "
+            f"expected {', '.join(required[:-1])} and {required[-1]}. Missing: {missing}."
+        )
+
+
+def _read_bundle(folder: Path) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The model (safe mode, not compiled), ``preprocessing.json`` and ``metadata.json``."""
+    _check_files(folder)
+    from automl._quiet import import_keras
+
+    keras = import_keras()
+    model = keras.saving.load_model(folder / _MODEL, safe_mode=True, compile=False)
+    stored = json.loads((folder / _PREPROCESSING).read_text(encoding="utf-8"))
+    metadata = json.loads((folder / _METADATA).read_text(encoding="utf-8"))
+    return model, stored, metadata
 
 
 def _folder_kind(folder: Path) -> str:
