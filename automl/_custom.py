@@ -170,6 +170,10 @@ def _with_fixed(space: Any, extra: dict[str, Any]) -> Any:
     params = {name: entry for name, entry in data["params"].items() if name not in extra}
     fixed = {**data["fixed"], **extra}
     named = {"name": space.name, "description": space.description}
+    first = [{k: v for k, v in point.items() if k in params}
+             for point in data.pop("first_trials", [])]
+    if any(first):
+        data["first_trials"] = [point for point in first if point]
     return SearchSpace.from_dict({**data, "params": params, "fixed": fixed,
                                   **{k: v for k, v in named.items() if v is not None}},
                                  source=space.where)

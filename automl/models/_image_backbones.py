@@ -247,6 +247,7 @@ def pretrained_space(space: Mapping[str, Any], weights_path: str | os.PathLike[s
     params.pop("pretrained", None)
     params["fine_tune"] = {"type": "categorical", "choices": list(FINE_TUNE_MODES)}
     data["params"] = params
+    data.pop("first_trials", None)  # they describe convolution blocks, not this backbone
     data["fixed"] = {**(data.get("fixed") or {}), "weights_path": str(weights_path)}
     return data
 

@@ -317,6 +317,9 @@ def _prepare(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, space: An
                          on_trial_failed)
     _close_runs_of_finished_trials(study, tracker)
     _enqueue_grid(study, plan.grid)
+    if plan.grid is None and space is not None and not study.get_trials(deepcopy=False):
+        for point in space.first_trials:  # a new study only: a resumed one has its own
+            study.enqueue_trial(point, skip_if_exists=True)
     config = plan.config
     output = Path(config.output) if config.output else plan.paths.best_model
     job = _job(plan, space, parent_run_id, output)

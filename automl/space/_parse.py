@@ -20,7 +20,7 @@ from automl.space._params import Float
 from automl.space._params import Int
 from automl.space._params import Param
 
-TOP_LEVEL_KEYS = ("name", "description", "builder", "params", "fixed")
+TOP_LEVEL_KEYS = ("name", "description", "builder", "params", "fixed", "first_trials")
 PARAM_CLASSES: Mapping[str, type[Param]] = {
     "int": Int, "float": Float, "categorical": Categorical, "fixed": Fixed,
 }
@@ -67,6 +67,7 @@ def parse_space(data: Any, where: str) -> dict[str, Any]:
         "builder": data.get("builder", "mlp"),
         "params": _parse_params(data.get("params"), where),
         "fixed": data.get("fixed"),
+        "first_trials": data.get("first_trials"),
         "name": data.get("name"),
         "description": data.get("description"),
         "source": where,

@@ -7,6 +7,7 @@ import hashlib
 import json
 import types
 from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -16,6 +17,7 @@ from automl.space._conditions import condition_holds
 from automl.space._errors import PYTHON_SOURCE
 from automl.space._errors import invalid
 from automl.space._errors import type_name
+from automl.space._first import checked_first_trials
 from automl.space._grid import enumerate_grid
 from automl.space._params import Param
 from automl.space._parse import parse_space
@@ -39,6 +41,8 @@ class SearchSpace:
         params: Parameter name -> :class:`Int`, :class:`Float`, :class:`Categorical` or
             :class:`Fixed`, in sampling order; default none.
         fixed: Constants merged into every sample (plain data); default none.
+        first_trials: Points a new study tries before its sampler takes over: partial
+            mappings of parameter names to valid values (the rest is sampled); default none.
         name: Optional display name (not part of the fingerprint).
         source: Where the space comes from (a file name), used in messages; default
             ``"<python>"``.
@@ -67,6 +71,7 @@ class SearchSpace:
         params: Mapping[str, Param] | None = None,
         fixed: Mapping[str, Any] | None = None,
         *,
+        first_trials: Sequence[Mapping[str, Any]] | None = None,
         name: str | None = None,
         source: str | None = None,
         description: str | None = None,
@@ -80,6 +85,9 @@ class SearchSpace:
             raise invalid(where, "params", "the space is empty. Give at least one entry under "
                           "`params` or `fixed`. Received: no params and no fixed values.")
         check_conditions(self._params, where)
+        self._first_trials = checked_first_trials(
+            list(first_trials) if isinstance(first_trials, tuple) else first_trials,
+            self._params, where)
         self._name = _checked_text(name, "name", where)
         self._description = _checked_text(description, "description", where)
 
@@ -97,6 +105,11 @@ class SearchSpace:
     def fixed(self) -> Mapping[str, Any]:
         """Read-only mapping of the constants merged into every sample."""
         return self._fixed
+
+    @property
+    def first_trials(self) -> list[dict[str, Any]]:
+        """Points a new study tries first (partial parameter mappings); often empty."""
+        return copy.deepcopy(self._first_trials)
 
     @property
     def names(self) -> list[str]:
@@ -200,7 +213,8 @@ class SearchSpace:
         return enumerate_grid(self._params, context or {}, self.where)
 
     def to_dict(self) -> dict[str, Any]:
-        """Returns ``{"builder", "params", "fixed"}`` as plain data (the YAML form).
+        """Returns ``{"builder", "params", "fixed"}`` (and ``first_trials`` when there are any)
+        as plain data (the YAML form).
 
         Example:
             >>> from automl.space import Int
@@ -208,8 +222,11 @@ class SearchSpace:
             {'builder': 'mlp', 'params': {'n': {'type': 'int', 'low': 1, 'high': 4}}, 'fixed': {}}
         """
         params = {name: param.to_dict() for name, param in self._params.items()}
-        return {"builder": self._builder, "params": params,
+        data = {"builder": self._builder, "params": params,
                 "fixed": copy.deepcopy(dict(self._fixed))}
+        if self._first_trials:  # absent when empty: older fingerprints stay the same
+            data["first_trials"] = copy.deepcopy(self._first_trials)
+        return data
 
     def fingerprint(self) -> str:
         """Returns the SHA-256 hex digest of the canonical JSON of :meth:`to_dict`.

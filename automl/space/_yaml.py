@@ -150,6 +150,7 @@ def dump_space(space: SearchSpace, path: str | os.PathLike[str]) -> None:
     entries = [_flow_line(name, param.to_dict()) for name, param in space.params.items()]
     text += "params:\n" + "".join(f"  {entry}\n" for entry in entries) if entries else ""
     text += _dump({"fixed": dict(space.fixed)}) if space.fixed else ""
+    text += _dump({"first_trials": space.first_trials}) if space.first_trials else ""
     pathlib.Path(path).write_text(text, encoding="utf-8")
 
 

@@ -259,7 +259,8 @@ DOCUMENT_ERRORS = [
     pytest.param("", "': expected a mapping with `builder` and `params`. Received: an empty "
                  "document.", id="empty-file"),
     pytest.param("builder: mlp\nparms: {}\n", "at `parms`: unknown top-level key 'parms'. "
-                 "Expected one of ['name', 'description', 'builder', 'params', 'fixed']. Did you "
+                 "Expected one of ['name', 'description', 'builder', 'params', 'fixed', "
+                 "'first_trials']. Did you "
                  "mean 'params'?", id="unknown-top-level-key"),
     pytest.param("builder: mlp\nparams: [units, dropout]\n", "at `params`: `params` must be a "
                  "mapping of names to entries such as {type: int, low: 1, high: 8}. Received: "
