@@ -27,6 +27,7 @@ import pandas as pd
 
 from automl.data import IMAGE_SUFFIXES
 from automl.data import InputSpec
+from automl.data._spec import ImageShapeMixin
 from automl.data import list_image_files
 from automl.data import read_image
 from automl.data import read_images
@@ -133,7 +134,7 @@ def _reason(message: str) -> str:
     return tail.split(". Expected")[0] if tail else head
 
 
-class ImageModelBundle:
+class ImageModelBundle(ImageShapeMixin):
     """A loaded image model bundle: decodes image files like training did, then predicts.
 
     Args:
@@ -151,21 +152,6 @@ class ImageModelBundle:
     def __init__(self, model: Any, spec: InputSpec, metadata: Mapping[str, Any]) -> None:
         image_preprocessing(spec)  # validates the spec
         self.model, self.spec, self.metadata = model, spec, dict(metadata)
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        """Class names in the order of the probability columns."""
-        return self.spec.class_names
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        """``(height, width)`` every image is resized to."""
-        return self.spec.input_shape[0], self.spec.input_shape[1]
-
-    @property
-    def channels(self) -> int:
-        """1 (grayscale) or 3 (RGB)."""
-        return self.spec.input_shape[2]
 
     def predict_outputs(self, images: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
         """Class probabilities for decoded images.

@@ -13,6 +13,7 @@ import numpy as np
 
 from automl.data._image_stream import decode_files
 from automl.data._image_stream import make_batches
+from automl.data._spec import ImageShapeMixin
 from automl.data._spec import InputSpec
 from automl.exceptions import ConfigError
 from automl.exceptions import DataError
@@ -27,7 +28,7 @@ TARGET_KINDS = ("index", "none")
 
 
 @dataclasses.dataclass(eq=False)
-class ImageDataset:
+class ImageDataset(ImageShapeMixin):
     """Train, validation and test image files with their class labels.
 
     Images stay on disk: :meth:`batches` streams them (a folder larger than memory works) and
@@ -83,21 +84,6 @@ class ImageDataset:
                                  f"max={labels.max()}.")
             setattr(self, f"files_{part}", files)
             setattr(self, f"y_{part}", labels)
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        """Class names in label order (label ``i`` is ``class_names[i]``)."""
-        return self.spec.class_names
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        """``(height, width)`` every image is resized to."""
-        return self.spec.input_shape[0], self.spec.input_shape[1]
-
-    @property
-    def channels(self) -> int:
-        """1 (grayscale) or 3 (RGB)."""
-        return self.spec.input_shape[2]
 
     def files(self, part: str) -> tuple[str, ...]:
         """The image paths of ``part`` (``"train"``, ``"val"`` or ``"test"``)."""

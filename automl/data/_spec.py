@@ -66,3 +66,25 @@ class InputSpec:
     def from_dict(cls, values: dict[str, Any]) -> InputSpec:
         """Rebuilds a spec written by :meth:`to_dict`."""
         return cls(**values)
+
+
+class ImageShapeMixin:
+    """``class_names``, ``image_size`` and ``channels`` read off ``self.spec`` (an image spec),
+    for the objects that carry one: image datasets and image model bundles."""
+
+    spec: InputSpec
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Class names in label order (label ``i`` is ``class_names[i]``)."""
+        return self.spec.class_names
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """``(height, width)`` every image is resized to."""
+        return self.spec.input_shape[0], self.spec.input_shape[1]
+
+    @property
+    def channels(self) -> int:
+        """1 (grayscale) or 3 (RGB)."""
+        return self.spec.input_shape[2]

@@ -1,4 +1,5 @@
-"""The image model bundle: save, load (safe mode), predict on files and folders, ``automl predict``."""
+"""The image model bundle: save, load (safe mode), predict on files and folders, and
+``automl predict``."""
 
 from __future__ import annotations
 

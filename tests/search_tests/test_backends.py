@@ -27,12 +27,16 @@ def automl_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "automl"]
 
 
-@pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_search_and_predict_under_another_backend(backend, tmp_path):
+def _require(backend: str) -> None:
     if importlib.util.find_spec(backend) is None:
         if os.environ.get("CI"):
             pytest.fail(f"CI must install {backend} to test the {backend} backend")
         pytest.skip(f"{backend} is not installed")
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_search_and_predict_under_another_backend(backend, tmp_path):
+    _require(backend)
     env = {**os.environ, "KERAS_BACKEND": backend}
     store = tmp_path / "store"
     search = subprocess.run(
@@ -56,10 +60,7 @@ def test_search_and_predict_under_another_backend(backend, tmp_path):
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_image_folder_search_and_predict_under_another_backend(backend, tmp_path):
     """Image batches come from tf.data when TensorFlow is installed, whatever the backend."""
-    if importlib.util.find_spec(backend) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must install {backend} to test the {backend} backend")
-        pytest.skip(f"{backend} is not installed")
+    _require(backend)
     env = {**os.environ, "KERAS_BACKEND": backend}
     folder, store = tmp_path / "digits", tmp_path / "store"
     subprocess.run([sys.executable, str(EXAMPLES / "make_digit_images.py"), str(folder),
