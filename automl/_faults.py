@@ -4,7 +4,8 @@ Active only when ``AUTOML_TESTING=1``. ``AUTOML_FAULT`` holds comma-separated ru
 ``<site>@<trial>=<action>``:
 
 * sites: ``build`` (before a trial's model is built), ``epoch_end:<k>`` (after epoch ``k``),
-  ``artifact_save`` (before the trial's model is written);
+  ``artifact_save`` (before the trial's model is written), ``after_tell`` (after Optuna is
+  told a trial's outcome, before its MLflow run is ended);
 * trial: a trial number, or ``*`` for every trial;
 * actions: ``raise`` (RuntimeError), ``sigkill`` and ``sigterm`` (the worker signals itself),
   ``hang`` (sleeps for an hour), ``nan`` (at ``epoch_end``: the model's weights become NaN, so

@@ -250,13 +250,18 @@ def _publish_for_remote_workers(study: optuna.Study, job: dict[str, Any],
         tracker.log_artifacts_to_run(job["parent_run_id"], paths.search_dataset)
 
 
-def _close_runs_of_finished_trials(study: optuna.Study, tracker: MlflowTracker) -> None:
-    """Makes each MLflow run agree with its trial (a worker may die between the two writes)."""
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-        run_id = trial.user_attrs.get(ATTR_PREFIX + "mlflow_run_id")
-        if run_id:
-            reason = trial.user_attrs.get(ATTR_PREFIX + "fail_reason", "worker_died")
-            tracker.close_stale_trial_run(run_id, reason)
+def _close_runs_of_finished_trials(study: optuna.Study, tracker: MlflowTracker,
+                                   parent_run_id: str) -> None:
+    """Makes each MLflow run agree with its finished trial: a worker may die after telling
+    Optuna and before ending the run (one query lists the search's trial runs)."""
+    finished = {trial.number: trial for trial in study.get_trials(deepcopy=False)
+                if trial.state.is_finished()}
+    for row in tracker.trial_runs(parent_run_id):
+        trial = finished.get(row["trial_number"])
+        if row["status"] != "RUNNING" or trial is None:
+            continue
+        reason = trial.user_attrs.get(ATTR_PREFIX + "fail_reason", "worker_died")
+        tracker.close_stale_trial_run(row["run_id"], reason, state=trial.state.name)
 
 
 def run_search(dataset: Any, space: Any, config: SearchConfig, *,
@@ -299,7 +304,7 @@ def run_search(dataset: Any, space: Any, config: SearchConfig, *,
             if config.report:
                 report_after_search(job)
     finally:
-        _close_runs_of_finished_trials(study, tracker)
+        _close_runs_of_finished_trials(study, tracker, job["parent_run_id"])
         tracker.end_search_run(job["parent_run_id"], _RUN_STATUS[status])
     progress.echo(top_trials_table(study.get_trials(deepcopy=False), plan.metric.direction,
                                    f"val_{plan.metric.name}", k=5))
@@ -315,7 +320,7 @@ def _prepare(plan: _Plan, study: optuna.Study, tracker: MlflowTracker, space: An
                                       parent_run_id)
     fail_orphaned_trials(study, "worker_died: found running with no live worker at start-up",
                          on_trial_failed)
-    _close_runs_of_finished_trials(study, tracker)
+    _close_runs_of_finished_trials(study, tracker, parent_run_id)
     _enqueue_grid(study, plan.grid)
     if plan.grid is None and space is not None and not study.get_trials(deepcopy=False):
         for point in space.first_trials:  # a new study only: a resumed one has its own

@@ -300,6 +300,7 @@ class TrialRunner:
                     run.log_artifact(folder / name, "trial_outputs")
         else:
             self.study.tell(trial, state=state)
+        _faults.maybe_fail("after_tell", trial.number)
         if run is not None:
             run.finish(state.name, reason=reason, pruned_epoch=pruned_epoch)
 

@@ -249,15 +249,21 @@ class MlflowTracker:
         log_batch_chunked(self.client, run_id, params=param_entities(params))
         return TrialRun(self.client, run_id)
 
-    def close_stale_trial_run(self, run_id: str, reason: str) -> bool:
-        """End a trial run left RUNNING by a worker that died, as FAILED with ``reason``.
+    def close_stale_trial_run(self, run_id: str, reason: str | None,
+                              state: str = "FAIL") -> bool:
+        """End a trial run left RUNNING by a worker that died, to match its trial's state.
+
+        A worker can die after telling Optuna a trial's outcome and before ending the trial's
+        run; the study is the source of truth, so the run is ended to agree with it.
 
         Args:
             run_id: The trial's run.
-            reason: Why the trial failed (tag ``automl.fail_reason``).
+            reason: Why the trial failed (tag ``automl.fail_reason``; FAIL only).
+            state: The trial's state: ``"FAIL"`` (run FAILED), ``"COMPLETE"`` (FINISHED) or
+                ``"PRUNED"`` (KILLED).
 
         Returns:
-            True if the run was RUNNING and is now FAILED; False if it had already ended or
+            True if the run was RUNNING and is now ended; False if it had already ended or
             does not exist.
 
         Example:
@@ -267,9 +273,12 @@ class MlflowTracker:
         run = get_run_or_none(self.client, run_id)
         if run is None or run.info.status != "RUNNING":
             return False
-        tags = {"automl.trial_state": "FAIL", "automl.fail_reason": reason}
+        tags = {"automl.trial_state": state, "automl.closed_by": "reconciliation"}
+        if state == "FAIL":
+            tags["automl.fail_reason"] = reason or "worker_died"
         log_batch_chunked(self.client, run_id, tags=tag_entities(tags))
-        self.client.set_terminated(run_id, status="FAILED")
+        status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
+        self.client.set_terminated(run_id, status=status)
         return True
 
     def trial_runs(self, parent_run_id: str) -> list[dict[str, Any]]:

@@ -180,6 +180,22 @@ def test_killed_worker_fails_its_trial_and_the_search_goes_on(run_cli, store, ti
     assert runs[0]["status"] == runs[3]["status"] == "FINISHED"
 
 
+def test_a_worker_killed_between_tell_and_run_end_leaves_no_running_run(
+        run_cli, store, tiny_space, cancer_split, monkeypatch):
+    monkeypatch.setenv("AUTOML_TESTING", "1")
+    monkeypatch.setenv("AUTOML_FAULT", "after_tell@0=sigkill")
+    result = run_cli("search", cancer_split[0], "--target", "diagnosis", "--space", tiny_space,
+                     "--n-trials", "2", "--max-epochs", "2", "--root", store,
+                     "--study-name", "window", "--no-report")
+    assert result.code == 0, result.err
+    study = load_study(store, "window")
+    assert states(study) == {0: "COMPLETE", 1: "COMPLETE"}
+    runs = {r["trial_number"]: r for r in trial_runs(store, study)}
+    assert runs[0]["status"] == "FINISHED"  # the study is the truth: the run was closed so
+    assert runs[0]["tags"]["automl.closed_by"] == "reconciliation"
+    assert runs[0]["tags"]["automl.trial_state"] == "COMPLETE"
+
+
 def test_nan_loss_fails_the_trial_which_is_never_best(run_cli, store, tmp_path):
     frame = pd.read_csv(Path(__file__).resolve().parents[2] / "examples" / "diabetes.csv")
     frame.to_csv(tmp_path / "d.csv", index=False)
