@@ -134,6 +134,10 @@ def _reason(message: str) -> str:
     return tail.split(". Expected")[0] if tail else head
 
 
+DECODE_THREADS = 4
+"""Threads that decode the images to predict on."""
+
+
 class ImageModelBundle(ImageShapeMixin):
     """A loaded image model bundle: decodes image files like training did, then predicts.
 
@@ -190,7 +194,8 @@ class ImageModelBundle(ImageShapeMixin):
         errors = [""] * len(paths)
         for start in range(0, len(paths), step):
             chunk = paths[start:start + step]
-            images, chunk_errors = read_images(chunk, self.image_size, self.channels)
+            images, chunk_errors = read_images(chunk, self.image_size, self.channels,
+                                               n_threads=DECODE_THREADS)
             rows = [start + i for i, error in enumerate(chunk_errors) if error is None]
             for i, error in enumerate(chunk_errors):
                 errors[start + i] = error or ""

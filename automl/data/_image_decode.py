@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import io
 import os
 import struct
@@ -154,7 +156,8 @@ def _is_empty(path: str | os.PathLike[str]) -> bool:
 
 
 def read_images(
-    paths: Sequence[str | os.PathLike[str]], image_size: int | Sequence[int], channels: int = 3
+    paths: Sequence[str | os.PathLike[str]], image_size: int | Sequence[int], channels: int = 3,
+    *, n_threads: int = 1,
 ) -> tuple[np.ndarray, list[str | None]]:
     """Reads many image files, collecting one error per unreadable file instead of raising.
 
@@ -162,6 +165,7 @@ def read_images(
         paths: The image files.
         image_size: ``(height, width)``, or one int for square images.
         channels: 1 or 3.
+        n_threads: Threads that decode in parallel (Pillow releases the GIL while decoding).
 
     Returns:
         ``(images, errors)``: float32 ``(n_readable, height, width, channels)`` for the readable
@@ -173,15 +177,21 @@ def read_images(
         "Image file 'missing.png' not found."
     """
     size, channels = check_image_size(image_size), check_channels(channels)
-    images, errors = [], []
-    for path in paths:
+
+    def read(path: str | os.PathLike[str]) -> tuple[np.ndarray | None, str | None]:
         try:
-            images.append(read_image(path, size, channels))
-            errors.append(None)
+            return read_image(path, size, channels), None
         except DataError as error:
-            errors.append(str(error))
+            return None, str(error)
+
+    if n_threads > 1 and len(paths) > 1:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=n_threads) as pool:
+            results = list(pool.map(read, paths))
+    else:
+        results = [read(path) for path in paths]
+    images = [image for image, _ in results if image is not None]
     empty = np.zeros((0, *size, channels), dtype=np.float32)
-    return (np.stack(images) if images else empty), errors
+    return (np.stack(images) if images else empty), [error for _, error in results]
 
 
 def decode_image_bytes(data: bytes, image_size: int | Sequence[int], channels: int = 3,

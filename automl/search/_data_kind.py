@@ -7,7 +7,7 @@ from typing import Any
 from automl.config import SearchConfig
 from automl.exceptions import ConfigError
 
-__all__ = ["check_fits_data", "image_params"]
+__all__ = ["check_fits_data", "describe_data", "image_params"]
 
 _BUILDER_DATA = {"mlp": ("tabular", "tabular_mlp"), "cnn": ("image", "image_cnn")}
 """Data kind each built-in builder takes, and the built-in space for that kind."""
@@ -46,3 +46,29 @@ def image_params(summary: dict[str, Any]) -> dict[str, Any]:
             "n_classes": len(summary.get("class_names", [])),
             "class_names": summary.get("class_names"),
             "n_skipped_files": summary.get("n_skipped"), "layout": summary.get("layout")}
+
+
+def describe_data(dataset: Any) -> str:
+    """One progress line about the data: source, size, split and, for images, the shape.
+
+    Example:
+        >>> describe_data(data)                                          # doctest: +SKIP
+        "Data: image folder 'digits', 10 classes, 1,797 images (train 1,149, val 288, test
+        360) at 16x16x1; 2 unusable files skipped."
+    """
+    summary = dataset.summary
+    split = summary.get("split_sizes", {})
+    parts = ", ".join(f"{part} {split[part]:,}" for part in ("train", "val", "test")
+                      if part in split)
+    if summary.get("kind") == "image":
+        height, width, channels = dataset.spec.input_shape
+        skipped = summary.get("n_skipped") or 0
+        note = f"; {skipped:,} unusable file(s) skipped" if skipped else ""
+        return (f"Data: image folder '{summary.get('source')}', {dataset.spec.n_classes} "
+                f"classes, {sum(split.values()):,} images ({parts}) at "
+                f"{height}x{width}x{channels}{note}.")
+    target = f", target '{summary['target']}'" if summary.get("target") else ""
+    source = summary.get("source") or "in-memory data"
+    return (f"Data: '{source}', {dataset.spec.task}{target}, "
+            f"{sum(split.values()):,} rows ({parts}), "
+            f"{dataset.spec.input_shape[0]} features after preprocessing.")

@@ -26,6 +26,7 @@ from automl.config import TrainingConfig
 from automl.reports import report_after_search
 from automl.exceptions import ConfigError
 from automl.search._data_kind import check_fits_data
+from automl.search._data_kind import describe_data
 from automl.search._data_kind import image_params
 from automl.search._factories import make_pruner
 from automl.search._factories import make_sampler
@@ -294,6 +295,7 @@ def run_search(dataset: Any, space: Any, config: SearchConfig, *,
     progress = Progress(plan.n_trials, f"val_{plan.metric.name}", plan.metric.direction,
                         quiet=quiet, stream=stream or sys.stderr)
     progress.skip_existing(study.get_trials(deepcopy=False))
+    progress.echo(describe_data(dataset))
     _announce(progress, plan, study)
     status, message = _run_trials(job, study, progress, config, on_trial_failed)
     result = _result(plan, study, status, job["parent_run_id"], message)

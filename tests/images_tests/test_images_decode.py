@@ -82,6 +82,16 @@ def test_read_images_gives_an_error_entry_per_unreadable_file(tmp_path):
     assert errors[1].startswith("Image file '") and "not an image" in errors[1]
 
 
+def test_read_images_in_threads_keeps_the_order_and_the_errors(tmp_path):
+    files = [_write(tmp_path, f"{i}.png", encoded(digit_image(i), "PNG")) for i in range(12)]
+    files[5] = _write(tmp_path, "bad.png", b"text")
+    serial, serial_errors = read_images(files, 16, 1)
+    threaded, threaded_errors = read_images(files, 16, 1, n_threads=4)
+    np.testing.assert_array_equal(threaded, serial)
+    assert threaded_errors == serial_errors and serial_errors[5] is not None
+    assert sum(error is None for error in threaded_errors) == len(threaded) == 11
+
+
 @pytest.mark.parametrize(("size", "channels", "message"), [
     (4, 3, r"`image_size` must be an integer >= 8 or a pair \(height, width\) of such "
            r"integers\. Received: 4\."),

@@ -67,6 +67,8 @@ def test_image_folder_search_end_to_end(tmp_path):
 
     # The scan: two unusable files skipped with a warning; hidden and non-image files ignored.
     assert "Skipping 2 unusable file(s)" in done.stderr
+    assert "Data: image folder 'digits', 10 classes, 302 images" in done.stderr
+    assert "at 16x16x1; 2 unusable file(s) skipped." in done.stderr
     summary = json.loads((study / "dataset" / "image_dataset.json").read_text())["summary"]
     assert {entry["path"] for entry in summary["skipped"]} == {
         "digit_0/zero_bytes.png", "digit_1/notes.png"}
