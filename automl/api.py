@@ -42,7 +42,7 @@ def load_data(
     val_size: float = 0.2,
     seed: int = 0,
     image_size: int | tuple[int, int] | None = None,
-    channels: int = 3,
+    channels: int | str = "auto",
     strict: bool = False,
 ) -> Any:
     """Turns data in any supported form into a split :class:`~automl.data.Dataset` (tabular,
@@ -63,7 +63,8 @@ def load_data(
         seed: Seed of the split (default 0).
         image_size: Image folders: ``(height, width)`` or one int; None picks it from a
             sample of the images.
-        channels: Image folders: 1 (grayscale) or 3 (RGB).
+        channels: Image folders: 1 (grayscale), 3 (RGB) or ``"auto"`` (1 when every training
+            image is grayscale, else 3).
         strict: Image folders: unusable files are an error instead of being skipped.
 
     Returns:
@@ -142,7 +143,7 @@ def search(
     quiet: bool = False,
     stream: TextIO | None = None,
     image_size: int | tuple[int, int] | None = None,
-    channels: int = 3,
+    channels: int | str = "auto",
     strict: bool = False,
     weights: str | os.PathLike | None = None,
     backbone: str | None = None,
@@ -198,7 +199,7 @@ def search(
         quiet: Print no progress.
         stream: Where progress lines go (standard error by default).
         image_size: Image folders: ``(height, width)`` or one int (see :func:`load_data`).
-        channels: Image folders: 1 (grayscale) or 3 (RGB).
+        channels: Image folders: 1 (grayscale), 3 (RGB) or ``"auto"`` (see :func:`load_data`).
         strict: Image folders: unusable files are an error instead of being skipped.
         weights: Image folders: a local weights file of a keras.applications backbone; the
             space is rewritten by :func:`with_weights` (frozen, full or two-phase fine-tuning).

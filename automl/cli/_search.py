@@ -56,7 +56,7 @@ def _load_image_folder(data: Path, target: str | None, task: str | None,
                           "Expected --weights PATH with it. Received: --backbone "
                           f"{options['backbone']} alone.")
     dataset = load_image_folder(data, image_size=options["image_size"],
-                                channels=options["channels"] or 3, test_data=test_data,
+                                channels=options["channels"] or "auto", test_data=test_data,
                                 seed=seed, strict=bool(options["strict"]))
     if task and task != dataset.spec.task:
         raise ConfigError(f"Invalid value for '--task': '{data}' has "
@@ -111,8 +111,9 @@ def _print_outcome(result: Any, data: Path, target: str, ui_args: str) -> None:
 @click.option("--image-size", callback=_image_size, metavar="SIZE",
               help="Images: resize to SIZE (64) or HEIGHTxWIDTH (48x64) pixels "
               "(default: the median size of a sample, at most 256).")
-@click.option("--channels", type=click.Choice(["1", "3"]),
-              help="Images: 1 (grayscale) or 3 (RGB, the default); every image is converted.")
+@click.option("--channels", type=click.Choice(["auto", "1", "3"]),
+              help="Images: 1 (grayscale) or 3 (RGB); every image is converted. Default auto: "
+              "1 when every training image is grayscale, else 3.")
 @click.option("--strict", is_flag=True, default=None,
               help="Images: stop on unusable files (empty, not an image, truncated) instead "
               "of skipping them with a warning.")
@@ -215,7 +216,8 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
     modules = import_modules(list(imports))  # before the space: it may name their builders
     search_space = load_space(space or ("image_cnn" if data.is_dir() else "tabular_mlp"))
     _check_builder(search_space.builder, modules)
-    image_options = {"image_size": image_size, "channels": int(channels) if channels else None,
+    image_options = {"image_size": image_size,
+                     "channels": int(channels) if channels in ("1", "3") else channels,
                      "strict": strict, "weights": weights, "backbone": backbone}
     dataset = _load_dataset(data, target, task, test_data, seed, image_options)
     from automl.api import with_weights

@@ -35,7 +35,7 @@ from automl.data._split import split_sha256
 from automl.exceptions import ConfigError
 from automl.exceptions import DataError
 
-__all__ = ["choose_image_size", "load_image_folder", "load_saved_dataset"]
+__all__ = ["choose_channels", "choose_image_size", "load_image_folder", "load_saved_dataset"]
 
 logger = logging.getLogger("automl.data")
 
@@ -44,13 +44,16 @@ MIN_AUTO_SIDE = 32
 SIZE_MULTIPLE = 8
 MAX_LISTED = 5
 MAX_SUMMARY_SKIPPED = 1000
+AUTO = "auto"
+GRAYSCALE_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+"""Pillow colour modes without colour; ``--channels auto`` picks 1 channel for these."""
 
 
 def load_image_folder(
     path: str | os.PathLike[str],
     *,
     image_size: int | tuple[int, int] | None = None,
-    channels: int = 3,
+    channels: int | str = "auto",
     test_data: str | os.PathLike[str] | None = None,
     test_size: float = 0.2,
     val_size: float = 0.2,
@@ -65,7 +68,8 @@ def load_image_folder(
         image_size: ``(height, width)`` or one int; default: the median size of up to 200
             training images, rounded to a multiple of 8, at least 32, at most
             ``max_image_size``.
-        channels: 1 (grayscale) or 3 (RGB); every image is converted.
+        channels: 1 (grayscale) or 3 (RGB); every image is converted. ``"auto"`` (the default)
+            picks 1 when every training image is grayscale (modes such as L, LA, I;16), else 3.
         test_data: A folder of the same class subfolders used as the held-out test part.
         test_size: Fraction of the images split off for testing (without a test folder).
         val_size: Fraction of the remaining images used for validation.
@@ -87,7 +91,8 @@ def load_image_folder(
         {'train': 1149, 'val': 288, 'test': 360}
     """
     root = _existing_folder(path, "Image folder")
-    size, channels = check_image_size(image_size), check_channels(channels)
+    size = check_image_size(image_size)
+    channels = channels if channels == AUTO else check_channels(channels)
     fractions = check_fraction("val_size", val_size), check_fraction("test_size", test_size)
     max_side = _check_max_image_size(max_image_size)
     train_root, test_root, layout = _layout(root, test_data)
@@ -100,11 +105,14 @@ def load_image_folder(
         _check_test_classes(test_scan, train_scan.root, class_names)
     parts, split_hash = _split(train_scan, test_scan, class_names, fractions, seed)
     size = size or choose_image_size(_sizes(train_scan), max_side, seed=seed)
+    chosen_channels = channels == AUTO
+    channels = choose_channels(train_scan) if chosen_channels else channels
     spec = InputSpec(kind="image", input_shape=(*size, channels),
                      task="binary" if len(class_names) == 2 else "multiclass",
                      n_classes=len(class_names), class_names=tuple(class_names))
     summary = _summary(root, layout, scans, spec, parts, split_hash,
-                       {"image_size_option": image_size, "val_size": fractions[0],
+                       {"image_size_option": image_size, "channels_chosen": chosen_channels,
+                        "val_size": fractions[0],
                         "test_size": None if test_scan else fractions[1], "seed": seed})
     return ImageDataset(
         spec=spec, summary=summary,
@@ -140,6 +148,17 @@ def choose_image_size(sizes: list[tuple[int, int]], max_image_size: int = 256, *
     sides = [int(m / SIZE_MULTIPLE + 0.5) * SIZE_MULTIPLE for m in medians]  # half rounds up
     height, width = (min(max(side, MIN_AUTO_SIDE), max_image_size) for side in sides)
     return height, width
+
+
+def choose_channels(scan: ScanReport) -> int:
+    """1 when every usable image of the scan is grayscale (by its colour mode), else 3.
+
+    Example:
+        >>> choose_channels(scan_class_folders("digits/"))                  # doctest: +SKIP
+        1
+    """
+    modes = {image.mode for images in scan.files.values() for image in images}
+    return 1 if modes and modes <= GRAYSCALE_MODES else 3
 
 
 def load_saved_dataset(directory: str | os.PathLike[str]) -> Dataset | ImageDataset:
@@ -314,6 +333,7 @@ def _summary(root: Path, layout: str, scans: list[ScanReport], spec: InputSpec,
         "ignored": {key: sum(scan.ignored[key] for scan in scans) for key in train_scan.ignored},
         "image_size": list(spec.input_shape[:2]), "channels": spec.input_shape[2],
         "image_size_chosen": options["image_size_option"] is None,
+        "channels_chosen": options["channels_chosen"],
         "split_sizes": {part: len(values[0]) for part, values in parts.items()},
         "val_size": options["val_size"], "test_size": options["test_size"],
         "seed": options["seed"], "split_sha256": split_hash,

@@ -53,12 +53,14 @@ class ScannedImage:
         height: Height in pixels.
         width: Width in pixels.
         sha256: Hex digest of the file's bytes.
+        mode: Pillow's colour mode of the file (``"L"``, ``"RGB"``, ``"P"``...).
     """
 
     path: str
     height: int
     width: int
     sha256: str
+    mode: str = ""
 
 
 @dataclasses.dataclass
@@ -206,11 +208,11 @@ def _check_file(path: str) -> tuple[ScannedImage | None, str]:
         return None, EMPTY_FILE
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+            (width, height), mode = image.size, image.mode
             convert_image(image, _CHECK_SIZE, 3)
     except DECODE_ERRORS as error:
         return None, describe_error(error, path)
-    return ScannedImage(path, height, width, hashlib.sha256(data).hexdigest()), ""
+    return ScannedImage(path, height, width, hashlib.sha256(data).hexdigest(), mode), ""
 
 
 def list_image_files(path: str | os.PathLike[str]) -> list[Path]:

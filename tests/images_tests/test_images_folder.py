@@ -30,7 +30,9 @@ def test_a_folder_of_class_folders_is_split_with_every_class_in_every_part(small
     data = load_image_folder(small_folder, val_size=0.25, test_size=0.25)
     assert data.class_names == ("digit_0", "digit_1", "digit_2")
     assert (data.spec.kind, data.spec.task, data.spec.n_classes) == ("image", "multiclass", 3)
-    assert data.spec.input_shape == (32, 32, 3)  # 8x8 images: the smallest automatic size
+    # 8x8 images: the smallest automatic size; grayscale files: one channel
+    assert data.spec.input_shape == (32, 32, 1)
+    assert data.summary["channels_chosen"] is True
     sizes = {part: len(data.files(part)) for part in ("train", "val", "test")}
     assert sizes == {"train": 12, "val": 6, "test": 6}
     for part in ("train", "val", "test"):
@@ -238,3 +240,17 @@ def test_without_test_keeps_the_identity_and_load_saved_dataset_reads_tabular_to
     assert isinstance(load_saved_dataset(tmp_path / "tabular"), Dataset)
     with pytest.raises(DataError, match=r"is missing"):
         load_saved_dataset(tmp_path / "nothing")
+
+
+def test_channels_auto_picks_one_for_grayscale_and_three_once_a_colour_image_is_there(
+        small_folder):
+    from PIL import Image
+
+    grey = load_image_folder(small_folder)
+    assert grey.channels == 1 and grey.summary["channels_chosen"]
+    assert load_image_folder(small_folder, channels=3).channels == 3
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(small_folder / "digit_1" / "red.png")
+    colour = load_image_folder(small_folder)
+    assert colour.channels == 3 and colour.summary["channels_chosen"]
+    assert not load_image_folder(small_folder, channels=1).summary["channels_chosen"]
+
