@@ -17,7 +17,8 @@ Example:
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from typing import Any
+
+from automl._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from automl.reports._generate import ReportResult
@@ -49,15 +50,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -6,8 +6,7 @@ The names below are imported on first use, so importing a submodule of this pack
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from automl._lazy import lazy_exports
 
 __all__ = ["SearchResult", "default_study_name", "run_search"]
 
@@ -18,9 +17,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -12,8 +12,8 @@ Example:
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from typing import Any
 
+from automl._lazy import lazy_exports
 from automl.tracking._ui import run_ui
 from automl.tracking._ui import ui_command
 from automl.tracking._uri import default_tracking_uri
@@ -38,15 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
