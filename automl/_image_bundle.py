@@ -171,10 +171,13 @@ class ImageModelBundle(ImageShapeMixin):
         Raises:
             DataError: If the shape or the value range does not fit the model.
         """
+        return self._forward(self._check_images(images), batch_size)
+
+    def _forward(self, images: np.ndarray, batch_size: int) -> np.ndarray:
+        """The model's probabilities for checked images (an ensemble combines its members')."""
         from automl import models
 
-        return models.predict_outputs(self.model, self._check_images(images), self.spec,
-                                      batch_size=batch_size)
+        return models.predict_outputs(self.model, images, self.spec, batch_size=batch_size)
 
     def predict_files(self, paths: Sequence[str | os.PathLike[str]], *, batch_size: int = 64
                       ) -> pd.DataFrame:

@@ -195,7 +195,9 @@ def load_bundle(folder: str | os.PathLike) -> ModelBundle | ImageModelBundle:
         ``preprocessing.json`` has kind ``"image"`` (image files or arrays in); for an
         ensemble (``metadata.json`` kind ``"ensemble"``), an
         ``automl.ensembles.EnsembleBundle`` (the same ``predict`` and ``predict_outputs`` as
-        a :class:`ModelBundle`). Models are loaded with Keras safe mode.
+        a :class:`ModelBundle`), or for an image study's ensemble an
+        ``automl.ensembles.ImageEnsembleBundle`` (those of an :class:`ImageModelBundle`).
+        Models are loaded with Keras safe mode.
 
     Raises:
         DataError: If the folder lacks the files of either kind.
@@ -221,8 +223,8 @@ def bundle_input_kind(folder: str | os.PathLike) -> str:
         folder: A model or ensemble folder.
 
     Returns:
-        ``"image"`` (image files or arrays) or ``"tabular"`` (raw rows; also ensembles and
-        folders written before image bundles existed).
+        ``"image"`` (image files or arrays; also ensembles of image studies) or ``"tabular"``
+        (raw rows; also tabular ensembles and folders written before image bundles existed).
 
     Raises:
         DataError: If the folder lacks the files of a saved model.

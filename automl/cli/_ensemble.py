@@ -70,6 +70,13 @@ def _how(result: Any) -> str:
     return f"{learner} meta-learner fitted on {training['rows']} rows of {where}"
 
 
+def _data_hint(folder: Path) -> str:
+    """What ``automl predict`` takes with the saved ensemble, when the data is not known."""
+    from automl.bundle import bundle_input_kind
+
+    return "IMAGES/" if bundle_input_kind(folder) == "image" else "DATA.csv"
+
+
 def print_ensemble(result: Any, data: str | None = None) -> None:
     """Prints an ensemble's members, its test scores beside the best single model's, and where
     it was saved."""
@@ -85,7 +92,8 @@ def print_ensemble(result: Any, data: str | None = None) -> None:
     for line in _table(result):
         echo(line)
     echo(f"Ensemble saved to: {result.output}")
-    echo(f"Predict with:  automl predict {result.output} {data or 'DATA.csv'} -o predictions.csv")
+    echo(f"Predict with:  automl predict {result.output} {data or _data_hint(result.output)} "
+         "-o predictions.csv")
     if result.model_uri:
         echo(f"MLflow run {result.run_id}; pyfunc model {result.model_uri}")
 

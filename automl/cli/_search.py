@@ -203,14 +203,13 @@ def search(data: Path, target: str | None, task: str | None, test_data: Path | N
         max_retries=max_retries, max_consecutive_failures=max_failures,
         worker_memory_mb=worker_memory_mb, report=report,
     )
-    if ensemble and data.is_dir():
-        raise ConfigError(f"Option '--ensemble' combines models of CSV (tabular) searches in "
-                          f"this version; '{data}' is an image folder. Expected no --ensemble. "
-                          f"Received: --ensemble {ensemble}.")
     if ensemble:
         from automl.ensembles import EnsembleConfig
+        from automl.ensembles._config import check_image_method
 
         EnsembleConfig(method=ensemble, top_k=top_k)  # a bad --top-k fails before the search
+        if data.is_dir():  # images: voting and selection only, refused before the search
+            check_image_method(ensemble, "--ensemble", f"'{data}' is an image folder")
     from automl._custom import import_modules
 
     modules = import_modules(list(imports))  # before the space: it may name their builders

@@ -3,7 +3,9 @@
 After a search, :func:`build_ensemble` combines the best completed trials into one model that
 is saved as one folder, used exactly like a single model's (``automl predict``,
 ``automl.bundle.load_bundle``), tracked as its own MLflow run and logged as an MLflow pyfunc
-model. Only predictions are combined, so nothing here depends on the kind of input.
+model. Only predictions are combined, so voting and selection take image studies too (their
+ensemble folder predicts on image files); stacking and bagging refit members on in-memory rows
+and take tabular studies only.
 
 This package imports its heavy parts (Keras, Optuna, MLflow) lazily, on first use of a name.
 
@@ -27,6 +29,7 @@ from automl.ensembles._config import EnsembleConfig
 if TYPE_CHECKING:
     from automl.ensembles._artifact import Ensemble
     from automl.ensembles._artifact import EnsembleBundle
+    from automl.ensembles._artifact import ImageEnsembleBundle
     from automl.ensembles._artifact import load_ensemble
     from automl.ensembles._artifact import save_ensemble
     from automl.ensembles._build import EnsembleResult
@@ -47,6 +50,7 @@ __all__ = [
     "EnsembleBundle",
     "EnsembleConfig",
     "EnsembleResult",
+    "ImageEnsembleBundle",
     "KerasMetaLearner",
     "LinearMetaLearner",
     "average_outputs",
@@ -63,6 +67,7 @@ __all__ = [
 _LAZY = {
     "Ensemble": "automl.ensembles._artifact",
     "EnsembleBundle": "automl.ensembles._artifact",
+    "ImageEnsembleBundle": "automl.ensembles._artifact",
     "load_ensemble": "automl.ensembles._artifact",
     "save_ensemble": "automl.ensembles._artifact",
     "EnsembleResult": "automl.ensembles._build",

@@ -92,6 +92,7 @@ def build_ensemble(study_folder: str | os.PathLike, config: EnsembleConfig | Non
     """
     config = config or EnsembleConfig()
     source = StudySource(study_folder)
+    source.check_method(config.method)
     members = source.ranked_members(config.top_k)
     fitted = fit_method(source, members, config, announce)
     dataset = source.dataset()
@@ -136,7 +137,25 @@ def _weights(fitted: FittedMethod) -> dict[str, float]:
 
 
 def _test_outputs(models: Sequence[Any], dataset: Any) -> list[np.ndarray]:
+    """Each model's outputs on the test part, in metric units (test images streamed)."""
+    from automl.training import predict_part
+    from automl.training._inputs import is_image_data
+
+    if is_image_data(dataset):  # classification: model units are metric units
+        return [predict_part(model, dataset, "test") for model in models]
     return predict_members(models, dataset.x_test, dataset.spec, dataset.target_encoder)
+
+
+def _best_single_outputs(best: Member, fitted: FittedMethod, member_outputs: list[np.ndarray],
+                         dataset: Any, load: Callable[[Any], Any]) -> np.ndarray | None:
+    """The best trial's test outputs: a member's when it is one (no second pass over the test
+    part), else its model's; None when its model was deleted."""
+    for member, outputs in zip(fitted.members, member_outputs):
+        if Path(member.path) == best.model_path:
+            return outputs
+    if not best.model_path.is_file():
+        return None
+    return _test_outputs([load(best.model_path)], dataset)[0]
 
 
 def _score(source: StudySource, members: list[Member], fitted: FittedMethod,
@@ -148,8 +167,7 @@ def _score(source: StudySource, members: list[Member], fitted: FittedMethod,
     task, y_test = source.task, metric_targets(dataset.y_test, dataset)
     member_outputs = _test_outputs([load(m.path) for m in fitted.members], dataset)
     outputs = fitted.combiner.combine(member_outputs)
-    best_outputs = _test_outputs([load(members[0].model_path)], dataset)[0] \
-        if members[0].model_path.is_file() else None
+    best_outputs = _best_single_outputs(members[0], fitted, member_outputs, dataset, load)
     return {
         "outputs": outputs,
         "test_scores": metrics_lib.test_scores(y_test, outputs, task),
@@ -175,6 +193,8 @@ def _save(result: EnsembleResult, fitted: FittedMethod, config: EnsembleConfig,
                 "member_test_scores": result.member_test_scores,
                 "diversity": result.diversity, "target": dataset.summary.get("target"),
                 "task": dataset.spec.task, "versions": versions()}
+    if "class_mapping" in dataset.summary:  # image studies, as in their best model's folder
+        metadata["class_mapping"] = dataset.summary["class_mapping"]
     save_ensemble(result.output, members=fitted.members, combiner=fitted.combiner,
                   description=description, dataset=dataset, metadata=metadata)
 

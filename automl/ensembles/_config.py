@@ -10,9 +10,12 @@ from typing import Any
 
 from automl.exceptions import ConfigError
 
-__all__ = ["EnsembleConfig", "METHODS", "VOTING", "META_LEARNER_NAMES"]
+__all__ = ["EnsembleConfig", "IMAGE_METHODS", "METHODS", "VOTING", "META_LEARNER_NAMES",
+           "check_image_method"]
 
 METHODS = ("voting", "stacking", "bagging", "selection")
+IMAGE_METHODS = ("voting", "selection")
+"""Methods that take image studies: they combine stored predictions and need no refits."""
 VOTING = ("soft", "hard", "weighted")
 META_LEARNER_NAMES = ("linear", "keras")
 
@@ -24,6 +27,29 @@ def _invalid(flag: str, value: Any, expected: str) -> ConfigError:
 def _check_int(flag: str, value: Any, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise _invalid(flag, value, f"an integer from {low} to {high}")
+
+
+def check_image_method(method: str, flag: str, reason: str) -> None:
+    """Refuses, in one line, a method that does not take image studies (stacking, bagging).
+
+    Args:
+        method: The ensemble method.
+        flag: The option that named it (``--method`` or ``--ensemble``).
+        reason: Why the study is an image study (``"study 'pets' searched an image folder"``).
+
+    Raises:
+        ConfigError: If ``method`` is not in :data:`IMAGE_METHODS`.
+
+    Example:
+        >>> check_image_method("voting", "--method", "'pets/' is an image folder")
+    """
+    if method not in IMAGE_METHODS:
+        raise ConfigError(
+            f"Invalid value for '{flag}': {method} does not take image studies in this "
+            f"version ({reason}). Expected "
+            f"{' or '.join(repr(m) for m in IMAGE_METHODS)} for an image study. "
+            f"Received: {method!r}."
+        )
 
 
 @dataclasses.dataclass(frozen=True)

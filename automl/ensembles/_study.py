@@ -19,7 +19,10 @@ import numpy as np
 import optuna
 
 from automl.data import Dataset
+from automl.data import ImageDataset
+from automl.data import load_saved_dataset
 from automl.data._image_dataset import is_image_dataset_folder
+from automl.ensembles._config import check_image_method
 from automl.exceptions import ConfigError
 from automl.search._report import ranked_trials
 from automl.search._study import ATTR_PREFIX
@@ -110,10 +113,6 @@ class StudySource:
         if not job_file.is_file():
             raise ConfigError(f"'{self.paths.folder}' is not a study folder: expected {_JOB}.")
         self.job: dict[str, Any] = json.loads(job_file.read_text(encoding="utf-8"))
-        if is_image_dataset_folder(self.paths.dataset):
-            raise ConfigError(f"Study '{self.job['study_name']}' searched an image folder; "
-                              "ensembles combine models of CSV (tabular) studies in this "
-                              "version. Expected a tabular study.")
         self.space = SearchSpace.from_dict(self.job["space"]) if self.job.get("space") else None
         for module in self.job.get("imports") or ():  # custom builders, layers, losses
             importlib.import_module(module)
@@ -122,6 +121,21 @@ class StudySource:
     def builder(self) -> str:
         """The search space's model builder (``"mlp"`` for a define-by-run study)."""
         return self.space.builder if self.space is not None else "mlp"
+
+    @property
+    def is_image(self) -> bool:
+        """True for a study that searched an image folder (its dataset streams image files)."""
+        return is_image_dataset_folder(self.paths.dataset)
+
+    def check_method(self, method: str) -> None:
+        """Refuses, before any work, a method that does not take this study.
+
+        Raises:
+            ConfigError: For stacking or bagging of an image study (one line).
+        """
+        if self.is_image:
+            check_image_method(method, "--method", f"study '{self.job['study_name']}' "
+                                                   "searched an image folder")
 
     @property
     def task(self) -> str:
@@ -171,13 +185,13 @@ class StudySource:
                     f"trials keep theirs; use --top-k {MAX_KEPT_MODELS} or less."
                 )
 
-    def dataset(self) -> Dataset:
-        """The full dataset, with the held-out test part."""
-        return Dataset.load(self.paths.dataset)
+    def dataset(self) -> Dataset | ImageDataset:
+        """The full dataset, with the held-out test part (image files stay on disk)."""
+        return load_saved_dataset(self.paths.dataset)
 
-    def search_dataset(self) -> Dataset:
+    def search_dataset(self) -> Dataset | ImageDataset:
         """The dataset trials saw (no test part), as refits must."""
-        return Dataset.load(self.paths.search_dataset)
+        return load_saved_dataset(self.paths.search_dataset)
 
     def _member(self, trial: optuna.trial.FrozenTrial) -> Member:
         params = dict(trial.params) if self.space is None else self.space.sample(

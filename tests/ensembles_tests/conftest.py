@@ -1,16 +1,14 @@
-"""Fixtures of the ensemble tests: the example datasets, tiny member models, a CLI runner."""
+"""Fixtures of the ensemble tests: the example datasets and a CLI runner (helpers that test
+modules import are in ``ensembles_testkit``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-from pathlib import Path
 
 import pytest
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TARGETS = {"binary": ("breast_cancer.csv", "diagnosis"), "multiclass": ("wine.csv", "cultivar"),
-           "regression": ("diabetes.csv", "progression")}
+from ensembles_testkit import EXAMPLES
+from ensembles_testkit import TARGETS
 
 
 @dataclasses.dataclass
@@ -44,15 +42,3 @@ def datasets():
     return {task: load_csv(EXAMPLES / name, target, seed=0)
             for task, (name, target) in TARGETS.items()}
 
-
-def tiny_models(spec, n_members: int = 3):
-    """Untrained one-layer MLPs of different seeds: valid, different member outputs."""
-    import keras
-
-    from automl.models import build_model
-
-    models = []
-    for seed in range(n_members):
-        keras.utils.set_random_seed(seed)
-        models.append(build_model("mlp", {"n_layers": 1, "units": 8}, spec))
-    return models

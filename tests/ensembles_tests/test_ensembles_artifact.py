@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
-from conftest import TARGETS
-from conftest import tiny_models
+from ensembles_testkit import EXAMPLES
+from ensembles_testkit import TARGETS
+from ensembles_testkit import tiny_models
 
 from automl.bundle import ModelBundle
 from automl.bundle import load_bundle

@@ -8,7 +8,7 @@ import re
 import optuna
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from ensembles_testkit import EXAMPLES
 
 from automl.search._study import StudyPaths
 from automl.search._study import open_storage

@@ -14,7 +14,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
+from ensembles_testkit import EXAMPLES
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
 from automl.data import Dataset
