@@ -139,10 +139,24 @@ def _read_metadata(folder: Path) -> dict[str, Any]:
             f"Expected a folder written by Dataset.save with {[ARRAYS_FILE, METADATA_FILE]}."
         )
     metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
-    if metadata.get("format") != FORMAT or metadata.get("version") != FORMAT_VERSION:
-        raise DataError(
-            f"Dataset folder '{folder}' has an unknown format. Expected format={FORMAT!r} "
-            f"version={FORMAT_VERSION}. Received: format={metadata.get('format')!r} "
-            f"version={metadata.get('version')!r}."
-        )
+    check_format(metadata, f"Dataset folder '{folder}'", FORMAT, FORMAT_VERSION)
     return metadata
+
+
+def check_format(metadata: dict[str, Any], what: str, expected: str, version: int) -> None:
+    """Refuses saved metadata of another format or version (a dataset folder's JSON).
+
+    Args:
+        metadata: The loaded JSON.
+        what: The folder as messages name it, for example ``"Dataset folder 'x'"``.
+        expected: The format name.
+        version: The format version.
+
+    Raises:
+        DataError: If ``format`` or ``version`` differ.
+    """
+    if metadata.get("format") != expected or metadata.get("version") != version:
+        raise DataError(
+            f"{what} has an unknown format. Expected format={expected!r} version={version}. "
+            f"Received: format={metadata.get('format')!r} version={metadata.get('version')!r}."
+        )

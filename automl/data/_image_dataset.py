@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from automl.data._dataset import check_format
 from automl.data._image_stream import decode_files
 from automl.data._image_stream import make_batches
 from automl.data._spec import ImageShapeMixin
@@ -241,10 +242,5 @@ def _read_metadata(folder: Path) -> dict[str, Any]:
         raise DataError(f"Image dataset folder '{folder}' has no {IMAGE_DATASET_FILE}. "
                         "Expected a folder written by ImageDataset.save.")
     metadata = json.loads(path.read_text(encoding="utf-8"))
-    if metadata.get("format") != FORMAT or metadata.get("version") != FORMAT_VERSION:
-        raise DataError(
-            f"Image dataset folder '{folder}' has an unknown format. Expected format={FORMAT!r} "
-            f"version={FORMAT_VERSION}. Received: format={metadata.get('format')!r} "
-            f"version={metadata.get('version')!r}."
-        )
+    check_format(metadata, f"Image dataset folder '{folder}'", FORMAT, FORMAT_VERSION)
     return metadata

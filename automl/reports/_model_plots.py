@@ -205,15 +205,10 @@ def roc_curves(model: ModelOutputs) -> Any:
     """
     from sklearn.metrics import RocCurveDisplay
 
-    classes = _curve_classes(model)
-    figure, axes = new_figure(6.0, 5.0)
-    for position, k in enumerate(classes):
-        RocCurveDisplay.from_predictions(
-            model.y_true == k, model.outputs[:, k], pos_label=True, ax=axes,
-            name=_curve_name(model, k), plot_chance_level=position == len(classes) - 1)
-    axes.set(xlabel="false positive rate", ylabel="true positive rate",
-             title=f"ROC curve of the {model.title} on the test part")
-    return figure
+    return _one_vs_rest_curves(
+        model, RocCurveDisplay, chance_on_last=True,
+        labels=("false positive rate", "true positive rate"),
+        title=f"ROC curve of the {model.title} on the test part")
 
 
 def precision_recall_curves(model: ModelOutputs) -> Any:
@@ -233,14 +228,27 @@ def precision_recall_curves(model: ModelOutputs) -> Any:
     """
     from sklearn.metrics import PrecisionRecallDisplay
 
+    return _one_vs_rest_curves(
+        model, PrecisionRecallDisplay, chance_on_last=False,
+        labels=("recall", "precision"),
+        title=f"Precision-recall curve of the {model.title} on the test part")
+
+
+def _one_vs_rest_curves(model: ModelOutputs, display: Any, *, chance_on_last: bool,
+                        labels: tuple[str, str], title: str) -> Any:
+    """One scikit-learn curve display per class (one for binary), drawn on one figure.
+
+    The chance level is drawn once: under the last curve (``chance_on_last``; ROC's diagonal is
+    the same for every class), or only when there is a single curve (precision-recall's chance
+    level is the class's prevalence, so it differs per class).
+    """
     classes = _curve_classes(model)
     figure, axes = new_figure(6.0, 5.0)
-    for k in classes:
-        PrecisionRecallDisplay.from_predictions(
-            model.y_true == k, model.outputs[:, k], pos_label=True, ax=axes,
-            name=_curve_name(model, k), plot_chance_level=len(classes) == 1)
-    axes.set(xlabel="recall", ylabel="precision",
-             title=f"Precision-recall curve of the {model.title} on the test part")
+    for position, k in enumerate(classes):
+        chance = position == len(classes) - 1 if chance_on_last else len(classes) == 1
+        display.from_predictions(model.y_true == k, model.outputs[:, k], pos_label=True,
+                                 ax=axes, name=_curve_name(model, k), plot_chance_level=chance)
+    axes.set(xlabel=labels[0], ylabel=labels[1], title=title)
     return figure
 
 
